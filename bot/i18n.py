@@ -1,0 +1,64 @@
+"""Translations from gettext catalogs (bot/locale/<lang>/LC_MESSAGES/sejabot.po).
+
+Message ids are English; Slovenian is the default language. The .po files are the single
+source: they are compiled in memory on first use, so no build step can forget them.
+
+Use ``_ = Translator(lang)`` and call ``_("Line {line}: ...", line=3)``; mark texts that are
+translated later (stored reasons, error codes) with ``N_("...")`` so extraction finds them.
+"""
+
+from __future__ import annotations
+
+import functools
+import gettext
+from io import BytesIO
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+DOMAIN = "sejabot"
+LOCALE_DIR = Path(__file__).parent / "locale"
+SUPPORTED_LANGUAGES = ("sl", "en")
+DEFAULT_LANGUAGE = "sl"
+
+
+def N_(message: str) -> str:
+    """Mark a message for extraction without translating it now."""
+    return message
+
+
+@functools.cache
+def catalog(language: str) -> gettext.NullTranslations:
+    po_path = LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+    if not po_path.exists():
+        return gettext.NullTranslations()
+    with po_path.open("rb") as po_file:
+        messages = read_po(po_file, locale=language, domain=DOMAIN)
+    compiled = BytesIO()
+    write_mo(compiled, messages)
+    compiled.seek(0)
+    return gettext.GNUTranslations(compiled)
+
+
+def normalise_language(language: str | None) -> str:
+    code = (language or "").strip().lower().replace("-", "_").split("_")[0]
+    return code if code in SUPPORTED_LANGUAGES else DEFAULT_LANGUAGE
+
+
+class Translator:
+    """Translates into one language; callable as ``_``."""
+
+    __slots__ = ("language", "_catalog")
+
+    def __init__(self, language: str | None = DEFAULT_LANGUAGE) -> None:
+        self.language = normalise_language(language)
+        self._catalog = catalog(self.language)
+
+    def __call__(self, message: str, /, **params: object) -> str:
+        text = self._catalog.gettext(message)
+        return text.format(**params) if params else text
+
+    def plural(self, singular: str, plural: str, count: int, /, **params: object) -> str:
+        text = self._catalog.ngettext(singular, plural, count)
+        return text.format(count=count, **params)
