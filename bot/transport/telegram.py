@@ -1,0 +1,293 @@
+"""Telegram adapter: python-telegram-bot 22, long polling, inline keyboards, AIORateLimiter.
+
+The Application is driven by hand (``async with application`` + ``updater.start_polling``) so
+that it shares one event loop with the Matrix adapter and the scheduler under one lifecycle
+owner, instead of owning the loop as ``run_polling`` would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from contextlib import AsyncExitStack
+from datetime import UTC, datetime
+
+from telegram import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    Message,
+    Update,
+)
+from telegram.constants import MessageEntityType, ParseMode
+from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
+from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
+
+from bot.domain.models import Platform
+from bot.transport.base import EventSink
+from bot.transport.events import (
+    Capability,
+    ChatRef,
+    ChoiceMade,
+    IncomingEvent,
+    IncomingFile,
+    MessageRef,
+    OutgoingFile,
+    OutgoingMessage,
+    Sender,
+)
+from bot.transport.html_text import split_html
+
+log = logging.getLogger(__name__)
+
+MESSAGE_LIMIT = 4096  # Telegram's maximum text length
+CALLBACK_DATA_LIMIT = 64  # bytes
+SEND_ATTEMPTS = 4  # for transient network errors; 429s are retried by AIORateLimiter
+
+
+class TelegramTransport:
+    platform = Platform.TELEGRAM
+    capabilities = frozenset(
+        {
+            Capability.BUTTONS,
+            Capability.EDIT,
+            Capability.FILES,
+            Capability.IMAGES,
+            Capability.DEEP_LINKS,
+            Capability.PLATFORM_TIMESTAMPS,
+        }
+    )
+
+    def __init__(
+        self,
+        token: str,
+        *,
+        base_url: str | None = None,
+        base_file_url: str | None = None,
+        poll_timeout: float = 30.0,
+        rate_limit_retries: int = 5,
+        retry_delay: float = 0.5,
+    ) -> None:
+        builder = (
+            Application.builder()
+            .token(token)
+            .rate_limiter(AIORateLimiter(max_retries=rate_limit_retries))
+            .get_updates_read_timeout(poll_timeout + 10)
+        )
+        if base_url:
+            builder = builder.base_url(base_url).base_file_url(base_file_url or base_url)
+        self._app = builder.build()
+        self._app.add_handler(TypeHandler(Update, self._on_update))
+        self._poll_timeout = poll_timeout
+        self._retry_delay = retry_delay
+        self._sink: EventSink | None = None
+        self._stack: AsyncExitStack | None = None
+
+    @property
+    def username(self) -> str:
+        return self._app.bot.username or ""
+
+    async def start(self, sink: EventSink) -> None:
+        self._sink = sink
+        stack = AsyncExitStack()
+        await stack.enter_async_context(self._app)  # initialize() now, shutdown() on close
+        assert self._app.updater is not None
+        await self._app.updater.start_polling(
+            poll_interval=0,
+            timeout=int(self._poll_timeout),
+            allowed_updates=[Update.MESSAGE, Update.CALLBACK_QUERY],
+        )
+        await self._app.start()
+        self._stack = stack
+        log.info("Telegram transport started as @%s", self.username)
+
+    async def stop(self) -> None:
+        if self._stack is None:
+            return
+        assert self._app.updater is not None
+        if self._app.updater.running:
+            await self._app.updater.stop()
+        if self._app.running:
+            await self._app.stop()
+        await self._stack.aclose()
+        self._stack = None
+
+    async def direct_chat(self, external_user_id: str) -> ChatRef:
+        # A private chat's id is the user's id.
+        return ChatRef(Platform.TELEGRAM, external_user_id, is_direct=True)
+
+    async def send(self, chat: ChatRef, message: OutgoingMessage) -> MessageRef:
+        markup = _keyboard(message)
+        chunks = [chunk for chunk in split_html(message.html, MESSAGE_LIMIT) if chunk.strip()] if message.html else []
+        last: Message | None = None
+        for index, chunk in enumerate(chunks):
+            is_last = index == len(chunks) - 1
+            last = await self._call(
+                self._app.bot.send_message,
+                chat_id=int(chat.chat_id),
+                text=chunk,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup if is_last else None,
+                disable_web_page_preview=True,
+            )
+        for outgoing_file in message.files:
+            sent = await self._send_file(chat, outgoing_file)
+            last = last or sent
+        if last is None:
+            raise ValueError("an outgoing message needs text or a file")
+        return MessageRef(chat, str(last.message_id))
+
+    async def edit(self, ref: MessageRef, message: OutgoingMessage) -> MessageRef:
+        if message.files:
+            raise ValueError("files cannot be added by editing a Telegram text message")
+        try:
+            await self._call(
+                self._app.bot.edit_message_text,
+                chat_id=int(ref.chat.chat_id),
+                message_id=int(ref.message_id),
+                text=message.html[:MESSAGE_LIMIT],
+                parse_mode=ParseMode.HTML,
+                reply_markup=_keyboard(message),
+                disable_web_page_preview=True,
+            )
+        except BadRequest as error:
+            if "not modified" not in str(error).lower():
+                raise
+        return ref
+
+    async def _send_file(self, chat: ChatRef, outgoing_file: OutgoingFile) -> Message:
+        upload = InputFile(outgoing_file.content, filename=outgoing_file.filename)
+        if outgoing_file.is_image and outgoing_file.media_type in ("image/png", "image/jpeg"):
+            return await self._call(self._app.bot.send_photo, chat_id=int(chat.chat_id), photo=upload)
+        return await self._call(
+            self._app.bot.send_document, chat_id=int(chat.chat_id), document=upload
+        )
+
+    async def _call(self, method, /, **kwargs):  # type: ignore[no-untyped-def]
+        """Retry transient network failures with back-off; 429s are AIORateLimiter's job."""
+        for attempt in range(1, SEND_ATTEMPTS + 1):
+            try:
+                return await method(**kwargs)
+            except RetryAfter as error:  # the rate limiter gave up: wait as told, then retry
+                if attempt == SEND_ATTEMPTS:
+                    raise
+                await asyncio.sleep(_seconds(error.retry_after))
+            except (TimedOut, NetworkError) as error:
+                if isinstance(error, BadRequest) or attempt == SEND_ATTEMPTS:
+                    raise
+                log.warning("Telegram %s failed (%s); retry %d", method.__name__, error, attempt)
+                await asyncio.sleep(self._retry_delay * 2 ** (attempt - 1))
+        raise AssertionError("unreachable")
+
+    async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        event = self._to_event(update)
+        if event is None or self._sink is None:
+            return
+        try:
+            await self._sink(event)
+        finally:
+            if update.callback_query is not None:
+                await _answer_quietly(update.callback_query)
+
+    def _to_event(self, update: Update) -> IncomingEvent | None:
+        user = update.effective_user
+        chat = update.effective_chat
+        if user is None or chat is None or user.is_bot:
+            return None
+        sender = Sender(
+            Platform.TELEGRAM,
+            str(user.id),
+            display_name=user.full_name,
+            language_hint=user.language_code or "",
+        )
+        chat_ref = ChatRef(Platform.TELEGRAM, str(chat.id), is_direct=chat.type == chat.PRIVATE)
+        key = str(update.update_id)
+        query = update.callback_query
+        if query is not None:
+            origin = query.message
+            return IncomingEvent(
+                platform=Platform.TELEGRAM,
+                event_key=key,
+                sender=sender,
+                chat=chat_ref,
+                # A button press carries no date of its own; the moment it reaches us stands in.
+                timestamp=datetime.now(UTC),
+                choice=ChoiceMade(
+                    query.data or "",
+                    MessageRef(chat_ref, str(origin.message_id)) if origin is not None else None,
+                ),
+            )
+        message = update.message
+        if message is None:
+            return None
+        command, args = _command_of(message)
+        return IncomingEvent(
+            platform=Platform.TELEGRAM,
+            event_key=key,
+            sender=sender,
+            chat=chat_ref,
+            timestamp=message.date.astimezone(UTC),
+            text=(message.text or message.caption or "").strip(),
+            command=command,
+            args=args,
+            file=self._file_of(message),
+            forwarded=message.forward_origin is not None,
+        )
+
+    def _file_of(self, message: Message) -> IncomingFile | None:
+        bot = self._app.bot
+        if message.document is not None:
+            document = message.document
+            file_id = document.file_id
+            filename = document.file_name or "document"
+            media_type = document.mime_type or "application/octet-stream"
+            size = document.file_size or 0
+        elif message.photo:
+            photo = message.photo[-1]  # the largest size
+            file_id, filename, media_type, size = (
+                photo.file_id, "photo.jpg", "image/jpeg", photo.file_size or 0
+            )
+        else:
+            return None
+
+        async def fetch() -> bytes:
+            telegram_file = await bot.get_file(file_id)
+            return bytes(await telegram_file.download_as_bytearray())
+
+        return IncomingFile(filename, media_type, size, fetch)
+
+
+def _command_of(message: Message) -> tuple[str, tuple[str, ...]]:
+    text = message.text or ""
+    entity = next(iter(message.entities or ()), None)
+    if entity is None or entity.type != MessageEntityType.BOT_COMMAND or entity.offset != 0:
+        return "", ()
+    name = text[1 : entity.length].split("@", 1)[0].lower()
+    return name, tuple(text[entity.length :].split())
+
+
+def _keyboard(message: OutgoingMessage) -> InlineKeyboardMarkup | None:
+    if not message.choices:
+        return None
+    for choice in message.flat_choices:
+        if len(choice.payload.encode()) > CALLBACK_DATA_LIMIT:
+            raise ValueError(f"button payload over {CALLBACK_DATA_LIMIT} bytes: {choice.payload!r}")
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(choice.label, callback_data=choice.payload) for choice in row]
+            for row in message.choices
+        ]
+    )
+
+
+def _seconds(retry_after: object) -> float:
+    total = getattr(retry_after, "total_seconds", None)
+    return float(total()) if callable(total) else float(retry_after)  # type: ignore[arg-type]
+
+
+async def _answer_quietly(query: CallbackQuery) -> None:
+    try:
+        await query.answer()
+    except (BadRequest, NetworkError) as error:  # an expired query must not break the update
+        log.info("callback query not answered: %s", error)
