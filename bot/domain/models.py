@@ -20,14 +20,16 @@ class BodyKind(StrEnum):
 
 class Role(StrEnum):
     MEMBER = "member"  # član sveta: confirms receipt, states presence, votes
-    CHAIR = "chair"  # župan / predsedujoči: opens votes; also a voting member
+    # župan / predsedujoči: convenes and opens votes; the mayor is not a council member and does
+    # not vote (ZLS), so the chair is not counted among the members.
+    CHAIR = "chair"
     CLERK = "clerk"  # prepares sessions, receives tallies and minutes; does not vote
     SECRETARIAT = "secretariat"  # association secretariat: sends surveys
     RESPONDENT = "respondent"  # answers a survey for an organisation
 
     @property
     def votes(self) -> bool:
-        return self in (Role.MEMBER, Role.CHAIR)
+        return self is Role.MEMBER
 
 
 class Platform(StrEnum):
