@@ -1,0 +1,90 @@
+"""Errors the storage layer raises for conditions callers are expected to handle.
+
+They carry identifiers, not sentences: services turn them into translated text for the person
+who caused them (for example "you have already voted").
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from bot.domain.models import Platform, VoteKind
+
+
+class StorageError(Exception):
+    """Base class of the storage layer's own errors."""
+
+
+class NotFound(StorageError):
+    """An update named a row that does not exist."""
+
+    def __init__(self, table: str, key: object) -> None:
+        super().__init__(f"{table}: no row with key {key!r}")
+        self.table = table
+        self.key = key
+
+
+class DuplicateVote(StorageError):
+    """A member tried to vote twice in the same round of the same motion or election."""
+
+    def __init__(self, subject: str, subject_id: int, round: int, person_id: int) -> None:
+        super().__init__(
+            f"person {person_id} already voted in round {round} of {subject} {subject_id}"
+        )
+        self.subject = subject  # "motion" or "election"
+        self.subject_id = subject_id
+        self.round = round
+        self.person_id = person_id
+
+
+class DuplicateReceipt(StorageError):
+    """A secret ballot's receipt collided with an existing one; draw a new receipt and retry."""
+
+
+class UnknownVoteRound(StorageError):
+    """A vote named a round that was never opened."""
+
+    def __init__(self, subject: str, subject_id: int, round: int) -> None:
+        super().__init__(f"{subject} {subject_id} has no round {round}")
+        self.subject = subject
+        self.subject_id = subject_id
+        self.round = round
+
+
+class VoteKindMismatch(StorageError):
+    """A named vote was offered for a secret round, or a secret ballot for a public one.
+
+    Refused in storage so that a secret vote can never land in the table that names voters.
+    """
+
+    def __init__(self, motion_id: int, round: int, round_kind: VoteKind) -> None:
+        super().__init__(f"round {round} of motion {motion_id} is a {round_kind.value} vote")
+        self.motion_id = motion_id
+        self.round = round
+        self.round_kind = round_kind
+
+
+class DuplicateEmail(StorageError):
+    """Another person already uses this e-mail address (compared case-insensitively)."""
+
+    def __init__(self, email: str) -> None:
+        super().__init__(f"another person already has the e-mail address {email!r}")
+        self.email = email
+
+
+class AccountAlreadyLinked(StorageError):
+    """The chat account is linked to a different person."""
+
+    def __init__(self, platform: Platform, external_id: str, person_id: int) -> None:
+        super().__init__(f"{platform.value} account {external_id!r} belongs to person {person_id}")
+        self.platform = platform
+        self.external_id = external_id
+        self.person_id = person_id
+
+
+def is_unique_violation(error: sqlite3.IntegrityError) -> bool:
+    """True when a UNIQUE or PRIMARY KEY constraint fired (not a CHECK or FOREIGN KEY one)."""
+    return getattr(error, "sqlite_errorcode", None) in (
+        sqlite3.SQLITE_CONSTRAINT_UNIQUE,
+        sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY,
+    )

@@ -1,0 +1,84 @@
+"""Linked chat accounts: how a person is recognised on Telegram or Matrix."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+
+from bot.domain.models import Person, Platform
+from storage.columns import parse_utc, utc_text
+from storage.errors import AccountAlreadyLinked
+from storage.records import LinkedAccount
+from storage.repositories.base import Repository
+from storage.repositories.persons import COLUMN_NAMES as PERSON_COLUMN_NAMES
+from storage.repositories.persons import person_from_row
+
+COLUMNS = "person_id, platform, external_id, linked_at"
+
+
+def account_from_row(row: sqlite3.Row) -> LinkedAccount:
+    return LinkedAccount(
+        person_id=row["person_id"],
+        platform=Platform(row["platform"]),
+        external_id=row["external_id"],
+        linked_at=parse_utc(row["linked_at"]),
+    )
+
+
+class AccountRepository(Repository):
+    __slots__ = ()
+
+    async def link(
+        self, person_id: int, platform: Platform, external_id: str, linked_at: datetime
+    ) -> LinkedAccount:
+        """Links the account to the person; linking it again to the same person changes nothing.
+
+        Raises ``AccountAlreadyLinked`` when the account belongs to someone else: one chat
+        account must never vote for two people.
+        """
+        await self._run(
+            "INSERT INTO linked_accounts (person_id, platform, external_id, linked_at) "
+            "VALUES (?, ?, ?, ?) ON CONFLICT (platform, external_id) DO NOTHING",
+            (person_id, platform.value, external_id, utc_text(linked_at)),
+        )
+        existing = await self.get(platform, external_id)
+        assert existing is not None
+        if existing.person_id != person_id:
+            raise AccountAlreadyLinked(platform, external_id, existing.person_id)
+        return existing
+
+    async def get(self, platform: Platform, external_id: str) -> LinkedAccount | None:
+        row = await self._one(
+            f"SELECT {COLUMNS} FROM linked_accounts WHERE platform = ? AND external_id = ?",
+            (platform.value, external_id),
+        )
+        return None if row is None else account_from_row(row)
+
+    async def find_person(self, platform: Platform, external_id: str) -> Person | None:
+        columns = ", ".join(f"p.{name}" for name in PERSON_COLUMN_NAMES)
+        row = await self._one(
+            f"SELECT {columns} FROM linked_accounts a JOIN persons p ON p.id = a.person_id "
+            "WHERE a.platform = ? AND a.external_id = ?",
+            (platform.value, external_id),
+        )
+        return None if row is None else person_from_row(row)
+
+    async def list_for_person(self, person_id: int) -> list[LinkedAccount]:
+        rows = await self._all(
+            f"SELECT {COLUMNS} FROM linked_accounts WHERE person_id = ? ORDER BY linked_at, id",
+            (person_id,),
+        )
+        return [account_from_row(row) for row in rows]
+
+    async def list_all(self) -> list[LinkedAccount]:
+        rows = await self._all(
+            f"SELECT {COLUMNS} FROM linked_accounts ORDER BY person_id, linked_at, id"
+        )
+        return [account_from_row(row) for row in rows]
+
+    async def unlink(self, platform: Platform, external_id: str) -> bool:
+        changed = await self._run(
+            "DELETE FROM linked_accounts WHERE platform = ? AND external_id = ?",
+            (platform.value, external_id),
+        )
+        return changed > 0

@@ -1,0 +1,48 @@
+"""Bodies: councils, committees, commissions, an association's presidency."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from bot.domain.models import Body, BodyKind
+from storage.repositories.base import Repository
+
+COLUMNS = "id, slug, name, kind, rule_set"
+
+
+def body_from_row(row: sqlite3.Row) -> Body:
+    return Body(
+        id=row["id"],
+        slug=row["slug"],
+        name=row["name"],
+        kind=BodyKind(row["kind"]),
+        rule_set=row["rule_set"],
+    )
+
+
+class BodyRepository(Repository):
+    __slots__ = ()
+
+    async def upsert(self, body: Body) -> Body:
+        """Insert the body, or update name, kind and rule set of the one with its slug."""
+        row = await self._one(
+            "INSERT INTO bodies (slug, name, kind, rule_set) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (slug) DO UPDATE SET "
+            "name = excluded.name, kind = excluded.kind, rule_set = excluded.rule_set "
+            f"RETURNING {COLUMNS}",
+            (body.slug, body.name, body.kind.value, body.rule_set),
+        )
+        assert row is not None  # an upsert always returns its row
+        return body_from_row(row)
+
+    async def get(self, body_id: int) -> Body | None:
+        row = await self._one(f"SELECT {COLUMNS} FROM bodies WHERE id = ?", (body_id,))
+        return None if row is None else body_from_row(row)
+
+    async def get_by_slug(self, slug: str) -> Body | None:
+        row = await self._one(f"SELECT {COLUMNS} FROM bodies WHERE slug = ?", (slug,))
+        return None if row is None else body_from_row(row)
+
+    async def list(self) -> list[Body]:
+        rows = await self._all(f"SELECT {COLUMNS} FROM bodies ORDER BY name, id")
+        return [body_from_row(row) for row in rows]

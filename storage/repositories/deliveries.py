@@ -1,0 +1,55 @@
+"""Delivery confirmations: a member confirms personally receiving a session's invitation."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from bot.domain.models import DeliveryConfirmation, Platform
+from storage.columns import parse_utc, utc_text
+from storage.repositories.base import Repository
+
+COLUMNS = "session_id, person_id, confirmed_at, platform"
+
+
+def delivery_from_row(row: sqlite3.Row) -> DeliveryConfirmation:
+    return DeliveryConfirmation(
+        session_id=row["session_id"],
+        person_id=row["person_id"],
+        confirmed_at=parse_utc(row["confirmed_at"]),
+        platform=Platform(row["platform"]),
+    )
+
+
+class DeliveryRepository(Repository):
+    __slots__ = ()
+
+    async def confirm(self, confirmation: DeliveryConfirmation) -> DeliveryConfirmation:
+        """Idempotent: the first confirmation stands and is returned on every later call."""
+        await self._run(
+            "INSERT INTO delivery_confirmations (session_id, person_id, confirmed_at, platform) "
+            "VALUES (?, ?, ?, ?) ON CONFLICT (session_id, person_id) DO NOTHING",
+            (
+                confirmation.session_id,
+                confirmation.person_id,
+                utc_text(confirmation.confirmed_at),
+                confirmation.platform.value,
+            ),
+        )
+        stored = await self.get(confirmation.session_id, confirmation.person_id)
+        assert stored is not None
+        return stored
+
+    async def get(self, session_id: int, person_id: int) -> DeliveryConfirmation | None:
+        row = await self._one(
+            f"SELECT {COLUMNS} FROM delivery_confirmations WHERE session_id = ? AND person_id = ?",
+            (session_id, person_id),
+        )
+        return None if row is None else delivery_from_row(row)
+
+    async def list_for_session(self, session_id: int) -> list[DeliveryConfirmation]:
+        rows = await self._all(
+            f"SELECT {COLUMNS} FROM delivery_confirmations WHERE session_id = ? "
+            "ORDER BY confirmed_at, person_id",
+            (session_id,),
+        )
+        return [delivery_from_row(row) for row in rows]

@@ -1,0 +1,86 @@
+"""Invitation codes: single use, with expiry; only a hash of each code is stored."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+
+from storage.columns import now_utc, optional_parse_utc, parse_utc, utc_text
+from storage.records import InvitationCode, RedeemOutcome, RedeemResult
+from storage.repositories.base import Repository
+
+COLUMNS = "id, code_hash, person_id, organisation_id, created_at, expires_at, used_at"
+
+
+def invitation_from_row(row: sqlite3.Row) -> InvitationCode:
+    return InvitationCode(
+        id=row["id"],
+        code_hash=row["code_hash"],
+        person_id=row["person_id"],
+        organisation_id=row["organisation_id"],
+        created_at=parse_utc(row["created_at"]),
+        expires_at=parse_utc(row["expires_at"]),
+        used_at=optional_parse_utc(row["used_at"]),
+    )
+
+
+class InvitationRepository(Repository):
+    __slots__ = ()
+
+    async def add(
+        self,
+        code_hash: str,
+        person_id: int,
+        organisation_id: int | None,
+        created_at: datetime,
+        expires_at: datetime,
+    ) -> InvitationCode:
+        row = await self._one(
+            "INSERT INTO invitation_codes "
+            "(code_hash, person_id, organisation_id, created_at, expires_at) "
+            f"VALUES (?, ?, ?, ?, ?) RETURNING {COLUMNS}",
+            (code_hash, person_id, organisation_id, utc_text(created_at), utc_text(expires_at)),
+        )
+        assert row is not None
+        return invitation_from_row(row)
+
+    async def get_by_hash(self, code_hash: str) -> InvitationCode | None:
+        row = await self._one(
+            f"SELECT {COLUMNS} FROM invitation_codes WHERE code_hash = ?", (code_hash,)
+        )
+        return None if row is None else invitation_from_row(row)
+
+    async def list_for_person(self, person_id: int) -> list[InvitationCode]:
+        rows = await self._all(
+            f"SELECT {COLUMNS} FROM invitation_codes WHERE person_id = ? ORDER BY created_at, id",
+            (person_id,),
+        )
+        return [invitation_from_row(row) for row in rows]
+
+    async def redeem(self, code_hash: str, now: datetime) -> RedeemResult:
+        """Marks the code used if it is unused and unexpired; a single statement decides."""
+        stamp = utc_text(now)
+        row = await self._one(
+            "UPDATE invitation_codes SET used_at = ? "
+            "WHERE code_hash = ? AND used_at IS NULL AND expires_at > ? "
+            f"RETURNING {COLUMNS}",
+            (stamp, code_hash, stamp),
+        )
+        if row is not None:
+            return RedeemResult(RedeemOutcome.OK, invitation_from_row(row))
+        existing = await self.get_by_hash(code_hash)
+        if existing is None:
+            return RedeemResult(RedeemOutcome.UNKNOWN)
+        if existing.used_at is not None:
+            return RedeemResult(RedeemOutcome.ALREADY_USED, existing)
+        return RedeemResult(RedeemOutcome.EXPIRED, existing)
+
+    async def revoke_unused(self, person_id: int, now: datetime | None = None) -> int:
+        """Unused, unexpired codes of the person expire now, so that a re-issued code replaces
+        them. Returns how many were revoked."""
+        stamp = utc_text(now or now_utc())
+        return await self._run(
+            "UPDATE invitation_codes SET expires_at = ? "
+            "WHERE person_id = ? AND used_at IS NULL AND expires_at > ?",
+            (stamp, person_id, stamp),
+        )

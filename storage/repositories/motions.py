@@ -1,0 +1,56 @@
+"""Motions: agenda items with the proposed resolution."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from bot.domain.models import Motion, MotionCategory, VoteKind
+from storage.repositories.base import Repository
+
+COLUMNS = "id, session_id, position, title, resolution, category, vote_kind, majority"
+
+
+def motion_from_row(row: sqlite3.Row) -> Motion:
+    return Motion(
+        id=row["id"],
+        session_id=row["session_id"],
+        position=row["position"],
+        title=row["title"],
+        resolution=row["resolution"],
+        category=MotionCategory(row["category"]),
+        vote_kind=VoteKind(row["vote_kind"]),
+        majority=row["majority"],
+    )
+
+
+class MotionRepository(Repository):
+    __slots__ = ()
+
+    async def add(self, motion: Motion) -> Motion:
+        row = await self._one(
+            "INSERT INTO motions (session_id, position, title, resolution, category, "
+            f"vote_kind, majority) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING {COLUMNS}",
+            (
+                motion.session_id,
+                motion.position,
+                motion.title,
+                motion.resolution,
+                motion.category.value,
+                motion.vote_kind.value,
+                motion.majority,
+            ),
+        )
+        assert row is not None
+        return motion_from_row(row)
+
+    async def get(self, motion_id: int) -> Motion | None:
+        row = await self._one(f"SELECT {COLUMNS} FROM motions WHERE id = ?", (motion_id,))
+        return None if row is None else motion_from_row(row)
+
+    async def list_for_session(self, session_id: int) -> list[Motion]:
+        """In agenda order."""
+        rows = await self._all(
+            f"SELECT {COLUMNS} FROM motions WHERE session_id = ? ORDER BY position, id",
+            (session_id,),
+        )
+        return [motion_from_row(row) for row in rows]

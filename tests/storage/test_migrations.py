@@ -1,0 +1,180 @@
+"""Migrations: applied once, recorded, idempotent, atomic; newer databases refused."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import aiosqlite
+import pytest
+
+from storage.database import Database
+from storage.migrations import (
+    DatabaseTooNew,
+    Migration,
+    MigrationError,
+    _parse_migrations,
+    applied_migrations,
+    bundled_migrations,
+    latest_version,
+    migrate,
+    schema_version,
+)
+
+EXPECTED_TABLES = {
+    "schema_version",
+    "bodies",
+    "organisations",
+    "persons",
+    "memberships",
+    "linked_accounts",
+    "invitation_codes",
+    "sessions",
+    "motions",
+    "materials",
+    "delivery_confirmations",
+    "attendance",
+    "vote_rounds",
+    "votes",
+    "secret_participation",
+    "secret_ballots",
+    "elections",
+    "candidates",
+    "election_rounds",
+    "election_participation",
+    "election_ballots",
+    "election_ballot_marks",
+    "surveys",
+    "survey_responses",
+    "survey_answers",
+    "processed_updates",
+}
+
+
+async def tables(connection: aiosqlite.Connection) -> set[str]:
+    rows = await connection.execute_fetchall(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+    )
+    return {row[0] for row in rows}
+
+
+def test_bundled_migrations_are_numbered_from_one_without_gaps() -> None:
+    migrations = bundled_migrations()
+    assert [m.version for m in migrations] == list(range(1, len(migrations) + 1))
+    assert migrations[0].name == "initial"
+    assert latest_version() == migrations[-1].version
+    for migration in migrations:
+        assert migration.statements(), migration.name
+
+
+def test_migration_files_ship_inside_the_package() -> None:
+    from importlib import resources
+
+    names = {entry.name for entry in resources.files("storage.migrations").iterdir()}
+    assert "0001_initial.sql" in names
+
+
+def test_inconsistent_migration_sets_are_rejected() -> None:
+    with pytest.raises(MigrationError, match="1..2"):
+        _parse_migrations([("0001_a.sql", "SELECT 1;"), ("0003_c.sql", "SELECT 1;")])
+    with pytest.raises(MigrationError, match="NNNN_name"):
+        _parse_migrations([("1_initial.sql", "SELECT 1;")])
+    with pytest.raises(MigrationError, match="semicolon"):
+        Migration(1, "a", "CREATE TABLE a (x INTEGER)").statements()
+
+
+def test_statements_split_on_semicolons_outside_strings_and_comments() -> None:
+    sql = (
+        "-- a comment; with a semicolon\n"
+        "CREATE TABLE a (x TEXT DEFAULT ';');\n"
+        "INSERT INTO a VALUES ('b;c'); -- trailing\n"
+        "-- closing comment\n"
+    )
+    statements = Migration(1, "a", sql).statements()
+    assert len(statements) == 2
+    assert statements[0].endswith("CREATE TABLE a (x TEXT DEFAULT ';');")
+    assert statements[1].startswith("INSERT INTO a VALUES ('b;c');")
+
+
+async def test_fresh_database_gets_every_table_and_one_version_row(db: Database, raw) -> None:
+    assert await tables(raw) == EXPECTED_TABLES
+    assert await db.schema_version() == latest_version()
+    rows = await raw.execute_fetchall("SELECT version, applied_at FROM schema_version")
+    assert [row[0] for row in rows] == list(range(1, latest_version() + 1))
+    for _, applied_at in rows:
+        assert applied_at.endswith("+00:00")
+        moment = datetime.fromisoformat(applied_at)
+        assert abs((datetime.now(UTC) - moment).total_seconds()) < 60
+
+
+async def test_reopening_applies_nothing_and_keeps_data(db_path: Path) -> None:
+    async with await Database.open(db_path) as db, db.transaction() as repos:
+        await repos.organisations.get_or_create("Občina Trzin")
+    async with aiosqlite.connect(db_path, isolation_level=None) as connection:
+        first = await applied_migrations(connection)
+        assert await migrate(connection, db_path) == []
+        assert await applied_migrations(connection) == first
+    async with await Database.open(db_path) as db:
+        assert [o.name for o in await db.read.organisations.list()] == ["Občina Trzin"]
+        assert await db.schema_version() == latest_version()
+    async with aiosqlite.connect(db_path) as connection:
+        assert await applied_migrations(connection) == first
+
+
+async def test_newer_database_is_refused_with_the_fix_in_the_message(db_path: Path) -> None:
+    async with await Database.open(db_path):
+        pass
+    newer = latest_version() + 1
+    async with aiosqlite.connect(db_path, isolation_level=None) as connection:
+        await connection.execute(
+            "INSERT INTO schema_version (version, applied_at) VALUES (?, ?)",
+            (newer, "2030-01-01T00:00:00.000000+00:00"),
+        )
+    with pytest.raises(DatabaseTooNew) as caught:
+        await Database.open(db_path)
+    error = caught.value
+    assert (error.found, error.supported) == (newer, latest_version())
+    slovenian = str(error)  # Slovenian is the default language
+    assert str(db_path) in slovenian
+    assert f"različico sheme {newer}" in slovenian
+    assert f"do {latest_version()}" in slovenian
+    assert "posodobite Sejabot" in slovenian
+    english = error.message("en")
+    assert str(db_path) in english and str(newer) in english and str(latest_version()) in english
+    assert "Upgrade Sejabot" in english
+    # Refusing changed nothing.
+    async with aiosqlite.connect(db_path) as connection:
+        assert await schema_version(connection) == newer
+
+
+async def test_failing_migration_leaves_the_previous_version_intact(tmp_path: Path) -> None:
+    path = tmp_path / "partial.sqlite3"
+    migrations = (
+        Migration(1, "first", "CREATE TABLE first (id INTEGER PRIMARY KEY);"),
+        Migration(
+            2,
+            "broken",
+            "CREATE TABLE second (id INTEGER PRIMARY KEY);\n"
+            "INSERT INTO second (id) VALUES (1);\n"
+            "INSERT INTO no_such_table VALUES (1);\n",
+        ),
+    )
+    async with aiosqlite.connect(path, isolation_level=None) as connection:
+        with pytest.raises(aiosqlite.OperationalError, match="no_such_table"):
+            await migrate(connection, path, migrations)
+        assert await schema_version(connection) == 1
+        assert not connection.in_transaction
+        assert await tables(connection) == {"schema_version", "first"}
+        fixed = (migrations[0], Migration(2, "fixed", "CREATE TABLE second (id INTEGER);"))
+        assert await migrate(connection, path, fixed) == [2]
+        assert await migrate(connection, path, fixed) == []
+        assert [m.version for m in await applied_migrations(connection)] == [1, 2]
+
+
+async def test_migration_runs_with_a_given_clock(tmp_path: Path) -> None:
+    path = tmp_path / "clock.sqlite3"
+    moment = datetime(2020, 11, 9, 9, 30, tzinfo=UTC)
+    async with aiosqlite.connect(path, isolation_level=None) as connection:
+        await migrate(connection, path, clock=lambda: moment)
+        rows = await connection.execute_fetchall("SELECT applied_at FROM schema_version")
+    assert {row[0] for row in rows} == {"2020-11-09T09:30:00.000000+00:00"}

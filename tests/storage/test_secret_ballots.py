@@ -1,0 +1,134 @@
+"""Secret votes: participation and ballots stored apart, with nothing linking them."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sqlite3
+
+import pytest
+
+from bot.domain.models import VoteChoice, VoteKind
+from storage.database import Database
+from storage.errors import DuplicateReceipt, DuplicateVote, UnknownVoteRound, VoteKindMismatch
+from storage.records import SecretBallot
+from storage.repositories.secret_ballots import new_receipt
+from tests.storage.factories import at, correspondence_session, council, motion
+
+
+async def secret_round(db: Database, members: int):
+    async with db.transaction() as repos:
+        body, people = await council(repos, members=members)
+        item = await motion(repos, await correspondence_session(repos, body), VoteKind.SECRET)
+        await repos.rounds.open(item.id, VoteKind.SECRET, at(0))
+    return item, people
+
+
+async def columns(raw, table: str) -> list[str]:
+    return [row[1] for row in await raw.execute_fetchall(f"PRAGMA table_info({table})")]
+
+
+async def test_ballot_tables_cannot_link_a_voter_to_a_choice(db: Database, raw) -> None:
+    assert await columns(raw, "secret_participation") == ["motion_id", "round", "person_id"]
+    assert await columns(raw, "secret_ballots") == ["receipt", "motion_id", "round", "choice"]
+    assert await columns(raw, "election_ballots") == ["receipt", "election_id", "round", "valid"]
+    assert await columns(raw, "election_ballot_marks") == ["receipt", "election_id", "candidate_id"]
+    for table in (
+        "secret_participation",
+        "secret_ballots",
+        "election_participation",
+        "election_ballots",
+        "election_ballot_marks",
+    ):
+        # WITHOUT ROWID: not even the hidden rowid records the order of insertion.
+        with pytest.raises(sqlite3.OperationalError, match="rowid"):
+            await raw.execute(f"SELECT rowid FROM {table}")
+
+
+async def test_cast_stores_participation_and_ballot_separately(db: Database) -> None:
+    item, people = await secret_round(db, members=5)
+    choices = [VoteChoice.ZA, VoteChoice.ZA, VoteChoice.PROTI, VoteChoice.VZDRZAN]
+    receipts = [new_receipt() for _ in choices]
+    async with db.transaction() as repos:
+        for person, choice, receipt in zip(people, choices, receipts, strict=False):
+            stored = await repos.secret_ballots.cast(item.id, 1, person.id, choice, receipt)
+            assert stored == SecretBallot(item.id, 1, receipt, choice)
+    assert await db.read.secret_ballots.participants(item.id, 1) == sorted(p.id for p in people[:4])
+    ballots = await db.read.secret_ballots.ballots(item.id, 1)
+    assert [b.receipt for b in ballots] == sorted(receipts)  # receipt order, not voting order
+    assert sorted(b.choice for b in ballots) == sorted(choices)
+    assert await db.read.secret_ballots.find_ballot(receipts[2]) == SecretBallot(
+        item.id, 1, receipts[2], VoteChoice.PROTI
+    )
+    assert await db.read.secret_ballots.find_ballot("NONE") is None
+    assert await db.read.secret_ballots.has_participated(item.id, 1, people[0].id)
+    assert not await db.read.secret_ballots.has_participated(item.id, 1, people[4].id)
+    # Nothing reached the table that names voters.
+    assert await db.read.votes.list_for_motion(item.id, 1) == []
+
+
+async def test_second_participation_is_refused_and_leaves_no_ballot(db: Database, raw) -> None:
+    item, (ana,) = await secret_round(db, members=1)
+    async with db.transaction() as repos:
+        await repos.secret_ballots.cast(item.id, 1, ana.id, VoteChoice.ZA, "R-1")
+        with pytest.raises(DuplicateVote):
+            await repos.secret_ballots.cast(item.id, 1, ana.id, VoteChoice.PROTI, "R-2")
+    assert [b.receipt for b in await db.read.secret_ballots.ballots(item.id, 1)] == ["R-1"]
+    with pytest.raises(sqlite3.IntegrityError, match="UNIQUE"):
+        await raw.execute(
+            "INSERT INTO secret_participation (motion_id, round, person_id) VALUES (?, 1, ?)",
+            (item.id, ana.id),
+        )
+
+
+async def test_receipt_collision_rolls_back_the_participation_too(db: Database) -> None:
+    item, (ana, bor) = await secret_round(db, members=2)
+    async with db.transaction() as repos:
+        await repos.secret_ballots.cast(item.id, 1, ana.id, VoteChoice.ZA, "SAME")
+        with pytest.raises(DuplicateReceipt):
+            await repos.secret_ballots.cast(item.id, 1, bor.id, VoteChoice.PROTI, "SAME")
+        # With a fresh receipt the same member can vote: the failed attempt left nothing.
+        await repos.secret_ballots.cast(item.id, 1, bor.id, VoteChoice.PROTI, "OTHER")
+    assert await db.read.secret_ballots.participants(item.id, 1) == sorted([ana.id, bor.id])
+    assert len(await db.read.secret_ballots.ballots(item.id, 1)) == 2
+
+
+async def test_secret_ballot_needs_an_opened_secret_round(db: Database) -> None:
+    async with db.transaction() as repos:
+        body, (ana,) = await council(repos, members=1)
+        item = await motion(repos, await correspondence_session(repos, body))
+        with pytest.raises(UnknownVoteRound):
+            await repos.secret_ballots.cast(item.id, 1, ana.id, VoteChoice.ZA, new_receipt())
+        await repos.rounds.open(item.id, VoteKind.PUBLIC, at(0))
+        with pytest.raises(VoteKindMismatch):
+            await repos.secret_ballots.cast(item.id, 1, ana.id, VoteChoice.ZA, new_receipt())
+
+
+async def test_transaction_rollback_removes_both_halves(db: Database) -> None:
+    item, (ana,) = await secret_round(db, members=1)
+    with pytest.raises(RuntimeError):
+        async with db.transaction() as repos:
+            await repos.secret_ballots.cast(item.id, 1, ana.id, VoteChoice.ZA, new_receipt())
+            raise RuntimeError("delivery of the confirmation failed")
+    assert await db.read.secret_ballots.participants(item.id, 1) == []
+    assert await db.read.secret_ballots.ballots(item.id, 1) == []
+
+
+async def test_concurrent_secret_votes(db: Database) -> None:
+    item, people = await secret_round(db, members=120)
+
+    async def vote(person_id: int) -> None:
+        async with db.transaction() as repos:
+            await repos.secret_ballots.cast(item.id, 1, person_id, VoteChoice.ZA, new_receipt())
+
+    await asyncio.gather(*(vote(p.id) for p in people))
+    assert len(await db.read.secret_ballots.participants(item.id, 1)) == 120
+    assert len(await db.read.secret_ballots.ballots(item.id, 1)) == 120
+
+
+def test_receipts_are_random_and_readable() -> None:
+    receipts = {new_receipt() for _ in range(1000)}
+    assert len(receipts) == 1000
+    assert all(
+        re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}", r) for r in receipts
+    )
