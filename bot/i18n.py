@@ -1,6 +1,7 @@
-"""Translations from gettext catalogs (bot/locale/<lang>/LC_MESSAGES/sejabot.po).
+"""Translations from gettext catalogs (bot/locale/<lang>/LC_MESSAGES/<area>.po).
 
-Message ids are English; Slovenian is the default language. The .po files are the single
+Message ids are English; Slovenian is the default language. Each area of the code keeps its own
+.po file; all files of a language are merged into one catalog. The .po files are the single
 source: they are compiled in memory on first use, so no build step can forget them.
 
 Use ``_ = Translator(lang)`` and call ``_("Line {line}: ...", line=3)``; mark texts that are
@@ -30,13 +31,20 @@ def N_(message: str) -> str:
 
 @functools.cache
 def catalog(language: str) -> gettext.NullTranslations:
-    po_path = LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
-    if not po_path.exists():
+    merged = None
+    for po_path in sorted((LOCALE_DIR / language / "LC_MESSAGES").glob("*.po")):
+        with po_path.open("rb") as po_file:
+            part = read_po(po_file, locale=language, domain=DOMAIN)
+        if merged is None:
+            merged = part
+            continue
+        for message in part:
+            if message.id:
+                merged[message.id] = message
+    if merged is None:
         return gettext.NullTranslations()
-    with po_path.open("rb") as po_file:
-        messages = read_po(po_file, locale=language, domain=DOMAIN)
     compiled = BytesIO()
-    write_mo(compiled, messages)
+    write_mo(compiled, merged)
     compiled.seek(0)
     return gettext.GNUTranslations(compiled)
 
