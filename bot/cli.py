@@ -269,3 +269,12 @@ def _write_configuration(target: Path, text: str, force: bool, _: Translator) ->
 async def _prepare_database(settings: Settings, _: Translator) -> None:
     async with open_database(settings, _):
         pass  # opening applies the migrations
+
+
+def _register_command_groups() -> None:
+    from bot.cli_roster import roster
+
+    main.add_command(roster)
+
+
+_register_command_groups()
