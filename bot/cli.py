@@ -273,8 +273,11 @@ async def _prepare_database(settings: Settings, _: Translator) -> None:
 
 def _register_command_groups() -> None:
     from bot.cli_roster import roster
+    from bot.cli_run import demo, run
 
     main.add_command(roster)
+    main.add_command(run)
+    main.add_command(demo)
 
 
 _register_command_groups()

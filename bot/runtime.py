@@ -54,10 +54,14 @@ class Runtime:
 
     async def run_until_signalled(self) -> None:
         """Run until SIGINT or SIGTERM, then stop in order."""
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, stop.set)
         async with self:
-            await stop.wait()
+            await wait_for_stop_signal()
             log.info("stopping")
+
+
+async def wait_for_stop_signal() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    await stop.wait()

@@ -64,6 +64,13 @@ class PersonRepository(Repository):
         row = await self._one(f"SELECT {COLUMNS} FROM persons WHERE email_key = ?", (key,))
         return None if row is None else person_from_row(row)
 
+    async def get_by_matrix_id(self, matrix_id: str) -> Person | None:
+        """The person the roster lists with this Matrix ID (linked or not yet)."""
+        if not matrix_id:
+            return None
+        row = await self._one(f"SELECT {COLUMNS} FROM persons WHERE matrix_id = ?", (matrix_id,))
+        return None if row is None else person_from_row(row)
+
     async def list(self) -> list[Person]:
         rows = await self._all(f"SELECT {COLUMNS} FROM persons ORDER BY surname, name, id")
         return [person_from_row(row) for row in rows]
