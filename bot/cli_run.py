@@ -44,7 +44,7 @@ async def _run(cli: CliContext) -> None:
                 ),
                 _,
             )
-        runtime = Runtime(db, transports, bot_username=settings.telegram.bot_username or "")
+        runtime = Runtime(db, transports, settings=settings)
         await runtime.run_until_signalled()
 
 

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from bot.domain.models import Platform
 from bot.transport.base import Transport
 from bot.transport.events import ChatRef, MessageRef, OutgoingMessage
-from handlers.context import Outgoing, ToChat, ToPerson
+from handlers.context import Outgoing, ToChat, ToEdit, ToPerson
 from storage.database import Database
 
 log = logging.getLogger(__name__)
@@ -26,7 +26,22 @@ class Messenger:
                 sent.extend(await self._send_to_chats([item.target.chat], item.message))
             elif isinstance(item.target, ToPerson):
                 sent.extend(await self.send_to_person(item.target.person_id, item.message))
+            elif isinstance(item.target, ToEdit):
+                edited = await self.edit(item.target.message, item.message)
+                if edited is not None:
+                    sent.append(edited)
         return sent
+
+    async def edit(self, ref: MessageRef, message: OutgoingMessage) -> MessageRef | None:
+        transport = self._transports.get(ref.chat.platform)
+        if transport is None:
+            log.error("no %s transport running; message %s not edited", ref.chat.platform, ref.message_id)
+            return None
+        try:
+            return await transport.edit(ref, message)
+        except Exception:
+            log.exception("editing %s message %s failed", ref.chat.platform, ref.message_id)
+            return None
 
     async def person_chats(self, person_id: int) -> list[ChatRef]:
         chats = []

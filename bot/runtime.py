@@ -1,6 +1,8 @@
-"""The lifecycle owner: one event loop running the database, the transports and the dispatcher.
+"""The lifecycle owner: one event loop running the database, the scheduler, the transports and
+the dispatcher.
 
-Start order: database, dispatcher, then each transport; stop order is the reverse, so no event
+Start order: scheduler, features (which rebuild their jobs from the database and close what
+expired while the bot was down), then each transport; stop order is the reverse, so no event
 arrives at a dispatcher whose database is already closed.
 """
 
@@ -9,12 +11,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AsyncExitStack
+from datetime import datetime
 
+from bot.app import App
 from bot.domain.models import Platform
+from bot.features import FEATURES
 from bot.messenger import Messenger
+from bot.scheduler import Scheduler
+from bot.timeutil import utc_now
 from bot.transport.base import Transport
+from config.settings import Settings, load_settings
 from handlers.dispatcher import Dispatcher
 from storage.database import Database
 
@@ -22,22 +30,47 @@ log = logging.getLogger(__name__)
 
 
 class Runtime:
-    def __init__(self, db: Database, transports: Sequence[Transport], *, bot_username: str = "") -> None:
-        self.db = db
+    def __init__(
+        self,
+        db: Database,
+        transports: Sequence[Transport],
+        *,
+        settings: Settings | None = None,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
         self.transports = {transport.platform: transport for transport in transports}
-        self.messenger = Messenger(db, self.transports)
-        self.dispatcher = Dispatcher(db, self.messenger.deliver, bot_username=bot_username)
+        self.app = App(
+            db=db,
+            messenger=Messenger(db, self.transports),
+            scheduler=Scheduler(),
+            settings=settings or load_settings(None, {}),
+            clock=clock,
+        )
+        self.dispatcher = Dispatcher(self.app)
         self._stack = AsyncExitStack()
+
+    @property
+    def db(self) -> Database:
+        return self.app.db
+
+    @property
+    def messenger(self) -> Messenger:
+        return self.app.messenger
 
     def transport(self, platform: Platform) -> Transport:
         return self.transports[platform]
 
     async def start(self) -> None:
         try:
+            self.app.scheduler.start()
+            self._stack.callback(self.app.scheduler.stop)
             for transport in self.transports.values():
                 await transport.start(self.dispatcher.handle)
                 self._stack.push_async_callback(transport.stop)
                 log.info("%s transport running", transport.platform)
+            # After the transports: catching up may send messages (results of expired sessions).
+            for feature in FEATURES:
+                await feature.on_start(self.app)
         except BaseException:
             await self._stack.aclose()
             raise

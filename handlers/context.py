@@ -7,13 +7,18 @@ person that is not stored, and a redelivered event is recognised before any hand
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from bot.domain.models import Membership, Person
+from bot.domain.models import Membership, Person, Role
 from bot.i18n import Translator
-from bot.transport.events import ChatRef, IncomingEvent, OutgoingMessage
+from bot.transport.events import ChatRef, IncomingEvent, MessageRef, OutgoingMessage
 from storage.repositories import Repositories
+
+if TYPE_CHECKING:
+    from bot.app import App
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,8 +34,15 @@ class ToPerson:
 
 
 @dataclass(frozen=True, slots=True)
+class ToEdit:
+    """Replace an earlier message in place (a tally, a vote whose buttons are now spent)."""
+
+    message: MessageRef
+
+
+@dataclass(frozen=True, slots=True)
 class Outgoing:
-    target: ToChat | ToPerson
+    target: ToChat | ToPerson | ToEdit
     message: OutgoingMessage
 
 
@@ -42,8 +54,17 @@ class HandlerContext:
     person: Person | None
     memberships: list[Membership]
     _: Translator
-    bot_username: str = ""
+    app: App
     outgoing: list[Outgoing] = field(default_factory=list)
+    # Work that must wait until the transaction committed: scheduling, tallies, notices.
+    after_commit: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+    @property
+    def roles(self) -> set[Role]:
+        return {membership.role for membership in self.memberships}
+
+    def translator_for(self, person: Person) -> Translator:
+        return Translator(person.language)
 
     def reply(self, message: OutgoingMessage) -> None:
         self.outgoing.append(Outgoing(ToChat(self.event.chat), message))
@@ -53,3 +74,6 @@ class HandlerContext:
 
     def send_to_person(self, person_id: int, message: OutgoingMessage) -> None:
         self.outgoing.append(Outgoing(ToPerson(person_id), message))
+
+    def edit(self, ref: MessageRef, message: OutgoingMessage) -> None:
+        self.outgoing.append(Outgoing(ToEdit(ref), message))

@@ -8,63 +8,55 @@ recognised and ignored, so a restart neither loses nor replays it.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
-from datetime import datetime
+from typing import TYPE_CHECKING
 
-from bot.domain.models import Platform, Role
+from bot.domain.models import Platform
 from bot.i18n import Translator, normalise_language
-from bot.timeutil import utc_now
 from bot.transport.events import IncomingEvent
 from handlers import help as help_handlers
 from handlers import linking
-from handlers.context import HandlerContext, Outgoing
-from storage.database import Database
+from handlers.context import HandlerContext
+from handlers.routes import STAFF_ROLES, Routes, default_routes
+
+if TYPE_CHECKING:
+    from bot.app import App
 
 log = logging.getLogger(__name__)
 
-Deliver = Callable[[list[Outgoing]], Awaitable[None]]
-
-HELP_COMMANDS = frozenset({"pomoc", "pomoč", "help", "start"})
-LANGUAGE_COMMANDS = frozenset({"jezik", "language", "lang"})
-LINKED_LIST_COMMANDS = frozenset({"povezani", "linked"})
-STAFF_ROLES = frozenset({Role.CLERK, Role.SECRETARIAT})
-
 
 class Dispatcher:
-    def __init__(
-        self,
-        db: Database,
-        deliver: Deliver,
-        *,
-        clock: Callable[[], datetime] = utc_now,
-        bot_username: str = "",
-    ) -> None:
-        self._db = db
-        self._deliver = deliver
-        self._clock = clock
-        self._bot_username = bot_username
+    def __init__(self, app: App, routes: Routes | None = None) -> None:
+        self._app = app
+        self._routes = routes or default_routes()
 
     async def handle(self, event: IncomingEvent) -> None:
-        async with self._db.transaction() as repos:
+        async with self._app.db.transaction() as repos:
             if not await repos.processed_updates.mark(event.platform, event.event_key):
                 log.info("duplicate %s event %s ignored", event.platform, event.event_key)
                 return
             person = await repos.accounts.find_person(Platform(event.platform), event.sender.external_id)
             memberships = (
-                await repos.memberships.list_for_person(person.id) if person is not None else []
+                await repos.memberships.list_for_person(person.id)
+                if person is not None and person.id is not None
+                else []
             )
             language = person.language if person else normalise_language(event.sender.language_hint)
             ctx = HandlerContext(
                 event=event,
                 repos=repos,
-                now=self._clock(),
+                now=self._app.now(),
                 person=person,
                 memberships=memberships,
                 _=Translator(language),
-                bot_username=self._bot_username,
+                app=self._app,
             )
             await self._route(ctx)
-        await self._deliver(ctx.outgoing)
+        await self._app.messenger.deliver(ctx.outgoing)
+        for work in ctx.after_commit:
+            try:
+                await work()
+            except Exception:  # the event itself is handled and stored; report and go on
+                log.exception("follow-up work of %s event %s failed", event.platform, event.event_key)
 
     async def _route(self, ctx: HandlerContext) -> None:
         event = ctx.event
@@ -75,25 +67,31 @@ class Dispatcher:
         if ctx.person is None:
             linking.explain_to_stranger(ctx)
             return
+        if not ctx.memberships:
+            ctx.reply_text(ctx._("You are no longer on the roster of any body, so the bot cannot serve you. If this is a mistake, contact your municipal administration."))
+            return
         if event.choice is not None:
             await self._route_choice(ctx)
-        elif event.command in HELP_COMMANDS:
-            help_handlers.show_help(ctx)
-        elif event.command in LANGUAGE_COMMANDS:
-            await help_handlers.ask_language(ctx)
-        elif event.command in LINKED_LIST_COMMANDS:
-            if STAFF_ROLES & {membership.role for membership in ctx.memberships}:
-                await linking.list_linked(ctx)
+            return
+        if event.command:
+            handler = self._routes.commands.get(event.command)
+            if handler is None:
+                help_handlers.unknown_input_hint(ctx)
+            elif event.command in self._routes.staff_commands and not STAFF_ROLES & ctx.roles:
+                ctx.reply_text(ctx._("This command is for clerks and the secretariat only."))
             else:
-                ctx.reply_text(ctx._("Only clerks and the secretariat may list linked members."))
-        else:
-            help_handlers.unknown_input_hint(ctx)
+                await handler(ctx)
+            return
+        for conversation in self._routes.conversations:
+            if await conversation(ctx):
+                return
+        help_handlers.unknown_input_hint(ctx)
 
     async def _route_choice(self, ctx: HandlerContext) -> None:
         payload = ctx.event.choice.payload if ctx.event.choice else ""
-        if payload.startswith(help_handlers.LANGUAGE_PAYLOAD_PREFIX):
-            await help_handlers.set_language(
-                ctx, payload.removeprefix(help_handlers.LANGUAGE_PAYLOAD_PREFIX)
-            )
-        else:
+        prefix, _, rest = payload.partition(":")
+        handler = self._routes.payloads.get(prefix)
+        if handler is None:
             ctx.reply_text(ctx._("This button is no longer valid."))
+            return
+        await handler(ctx, rest)

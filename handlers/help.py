@@ -8,8 +8,9 @@ from bot.domain.models import Role
 from bot.i18n import SUPPORTED_LANGUAGES, Translator
 from bot.transport.events import Choice, OutgoingMessage
 from handlers.context import HandlerContext
+from handlers.routes import Routes
 
-LANGUAGE_PAYLOAD_PREFIX = "lang:"
+LANGUAGE_PAYLOAD_PREFIX = "lang"
 LANGUAGE_NAMES = {"sl": "Slovenščina", "en": "English"}
 
 
@@ -42,7 +43,7 @@ def show_help(ctx: HandlerContext) -> None:
 def language_choices() -> tuple[tuple[Choice, ...], ...]:
     return (
         tuple(
-            Choice(LANGUAGE_NAMES[code], LANGUAGE_PAYLOAD_PREFIX + code)
+            Choice(LANGUAGE_NAMES[code], f"{LANGUAGE_PAYLOAD_PREFIX}:{code}")
             for code in SUPPORTED_LANGUAGES
         ),
     )
@@ -79,3 +80,17 @@ def unknown_input_hint(ctx: HandlerContext) -> None:
         _("I did not understand that. Send {prefix}pomoc to see what you can do.",
           prefix=command_prefix(ctx))
     )
+
+
+async def _show_help(ctx: HandlerContext) -> None:
+    show_help(ctx)
+
+
+async def _choose_language(ctx: HandlerContext, language: str) -> None:
+    await set_language(ctx, language)
+
+
+def register(routes: Routes) -> None:
+    routes.command(("pomoc", "pomoč", "help", "start"), _show_help)
+    routes.command(("jezik", "language", "lang"), ask_language)
+    routes.payload(LANGUAGE_PAYLOAD_PREFIX, _choose_language)

@@ -8,6 +8,7 @@ from bot.domain.models import Platform
 from bot.services.invitations import normalise_code, redeem_code_in
 from handlers.context import HandlerContext
 from handlers.help import help_text
+from handlers.routes import Routes
 
 LINK_COMMANDS = frozenset({"start", "koda", "code"})
 
@@ -65,3 +66,7 @@ async def list_linked(ctx: HandlerContext) -> None:
             where = ", ".join(str(p).capitalize() for p in platforms) or _("not linked")
             lines.append(f"• {escape(person.surname)} {escape(person.name)}: {where}")
     ctx.reply_text("\n".join(lines) or _("You have no bodies to list."))
+
+
+def register(routes: Routes) -> None:
+    routes.command(("povezani", "linked"), list_linked, staff=True)

@@ -140,7 +140,7 @@ async def test_clerk_lists_who_is_linked_and_a_member_may_not(telegram: Telegram
 
     member = telegram.fake.state.users[622]
     await telegram.fake.user_sends_text(member, "/povezani")
-    assert "Seznam povezanih" in (await telegram.fake.wait_for_message(member)).text
+    assert "namenjen le uslužbencem" in (await telegram.fake.wait_for_message(member)).text
 
 
 async def test_a_file_is_delivered_to_a_linked_member(telegram: TelegramBot) -> None:

@@ -1,0 +1,19 @@
+"""Features that keep state over time (deadlines, reminders) and what they do at start.
+
+Each entry has ``async on_start(app)``: rebuild its scheduler jobs from the database and
+finish what came due while the bot was down. Conversation routes are in handlers/routes.py.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from bot.app import App
+
+
+class Feature(Protocol):
+    async def on_start(self, app: App) -> None: ...
+
+
+FEATURES: list[Feature] = []
