@@ -27,8 +27,8 @@ $(SYNAPSE_VENV)/.installed:
 	touch $@
 
 ## The main job on embedded defaults.
-run: venv
-	$(BIN)/sejabot demo
+run: venv synapse
+	SEJABOT_SYNAPSE_VENV=$(abspath $(SYNAPSE_VENV)) $(BIN)/sejabot demo
 
 ## The whole test suite (unit, property, storage, end-to-end on real Synapse and the fake Bot API).
 test: venv synapse
