@@ -19,6 +19,7 @@ from storage.repositories import Repositories
 
 if TYPE_CHECKING:
     from bot.app import App
+    from handlers.routes import Routes
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +56,7 @@ class HandlerContext:
     memberships: list[Membership]
     _: Translator
     app: App
+    routes: Routes
     outgoing: list[Outgoing] = field(default_factory=list)
     # Work that must wait until the transaction committed: scheduling, tallies, notices.
     after_commit: list[Callable[[], Awaitable[None]]] = field(default_factory=list)

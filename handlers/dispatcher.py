@@ -49,6 +49,7 @@ class Dispatcher:
                 memberships=memberships,
                 _=Translator(language),
                 app=self._app,
+                routes=self._routes,
             )
             await self._route(ctx)
         await self._app.messenger.deliver(ctx.outgoing)

@@ -1,14 +1,18 @@
-"""Help, language choice and the hint for input the bot does not understand."""
+"""Help, language choice and the hint for input the bot does not understand.
+
+/pomoc shows what the person can do now: the general lines here, then the lines each feature
+contributes through ``routes.help_lines(provider)`` in its own ``register`` (features do not
+edit this module).
+"""
 
 from __future__ import annotations
 
 from html import escape
 
-from bot.domain.models import Role
 from bot.i18n import SUPPORTED_LANGUAGES, Translator
 from bot.transport.events import Choice, OutgoingMessage
 from handlers.context import HandlerContext
-from handlers.routes import Routes
+from handlers.routes import STAFF_ROLES, Routes
 
 LANGUAGE_PAYLOAD_PREFIX = "lang"
 LANGUAGE_NAMES = {"sl": "Slovenščina", "en": "English"}
@@ -18,26 +22,28 @@ def command_prefix(ctx: HandlerContext) -> str:
     return "!" if ctx.event.platform == "matrix" else "/"
 
 
-def help_text(ctx: HandlerContext) -> str:
+async def help_text(ctx: HandlerContext) -> str:
     _ = ctx._
     p = command_prefix(ctx)
     lines = [
         "<b>" + _("Hello, {name}.", name=escape(ctx.person.full_name)) + "</b>" if ctx.person else "",
         _("Here is what you can do now:"),
-        _("• Vote and confirm receipt with the buttons under an invitation."),
+    ]
+    for provider in ctx.routes.help_providers:
+        lines.extend(await provider(ctx))
+    if STAFF_ROLES & ctx.roles:
+        lines.append(_("• {prefix}povezani — list who is linked and on which platform.", prefix=p))
+    lines += [
         _("• {prefix}jezik — choose Slovenian or English.", prefix=p),
         _("• {prefix}pomoc — show this help.", prefix=p),
     ]
-    roles = {membership.role for membership in ctx.memberships}
-    if Role.CLERK in roles or Role.SECRETARIAT in roles:
-        lines.append(_("• {prefix}povezani — list who is linked and on which platform.", prefix=p))
     if ctx.event.platform == "matrix":
         lines.append(_("Instead of pressing a button you may also type the number of an answer."))
     return "\n".join(line for line in lines if line)
 
 
-def show_help(ctx: HandlerContext) -> None:
-    ctx.reply_text(help_text(ctx))
+async def show_help(ctx: HandlerContext) -> None:
+    ctx.reply_text(await help_text(ctx))
 
 
 def language_choices() -> tuple[tuple[Choice, ...], ...]:
@@ -82,15 +88,11 @@ def unknown_input_hint(ctx: HandlerContext) -> None:
     )
 
 
-async def _show_help(ctx: HandlerContext) -> None:
-    show_help(ctx)
-
-
 async def _choose_language(ctx: HandlerContext, language: str) -> None:
     await set_language(ctx, language)
 
 
 def register(routes: Routes) -> None:
-    routes.command(("pomoc", "pomoč", "help", "start"), _show_help)
+    routes.command(("pomoc", "pomoč", "help", "start"), show_help)
     routes.command(("jezik", "language", "lang"), ask_language)
     routes.payload(LANGUAGE_PAYLOAD_PREFIX, _choose_language)

@@ -32,7 +32,7 @@ async def link_account(ctx: HandlerContext, code_text: str) -> None:
     if outcome.linked and outcome.person is not None:
         ctx.person = outcome.person
         ctx.memberships = await ctx.repos.memberships.list_for_person(outcome.person.id)
-        ctx.reply_text(help_text(ctx))
+        ctx.reply_text(await help_text(ctx))
 
 
 def explain_to_stranger(ctx: HandlerContext) -> None:

@@ -9,6 +9,8 @@ dispatcher then needs no knowledge of any feature.
   that returns True consumed it. Guided flows (a clerk creating a session, a survey answer in
   progress) live here.
 * staff commands are refused to people without a clerk or secretariat seat.
+* help: each feature adds the lines /pomoc shows, for what this person can do now (their roles,
+  their open sessions and surveys): ``routes.help_lines(provider)``.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from handlers.context import HandlerContext
 CommandHandler = Callable[[HandlerContext], Awaitable[None]]
 ChoiceHandler = Callable[[HandlerContext, str], Awaitable[None]]  # gets the payload after "prefix:"
 ConversationHandler = Callable[[HandlerContext], Awaitable[bool]]
+HelpProvider = Callable[[HandlerContext], Awaitable[list[str]]]  # lines (HTML) for /pomoc
 
 STAFF_ROLES = frozenset({Role.CLERK, Role.SECRETARIAT})
 
@@ -32,6 +35,7 @@ class Routes:
     staff_commands: set[str] = field(default_factory=set)
     payloads: dict[str, ChoiceHandler] = field(default_factory=dict)
     conversations: list[ConversationHandler] = field(default_factory=list)
+    help_providers: list[HelpProvider] = field(default_factory=list)
 
     def command(self, names: Iterable[str], handler: CommandHandler, *, staff: bool = False) -> None:
         for name in names:
@@ -48,6 +52,9 @@ class Routes:
 
     def conversation(self, handler: ConversationHandler) -> None:
         self.conversations.append(handler)
+
+    def help_lines(self, provider: HelpProvider) -> None:
+        self.help_providers.append(provider)
 
 
 def default_routes() -> Routes:
