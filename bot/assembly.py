@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.domain.models import Platform
 from bot.transport.base import Transport
 from bot.transport.matrix import MatrixTransport
-from bot.transport.telegram import TelegramTransport
+from bot.transport.telegram import TelegramTransport, Webhook
 from config.settings import Settings
 from storage.database import Database
 
@@ -30,9 +30,17 @@ def build_transports(settings: Settings, db: Database) -> list[Transport]:
     if telegram.enabled and telegram.token is not None:
         base_url = f"{telegram.api_base_url.rstrip('/')}/bot" if telegram.api_base_url else None
         file_url = f"{telegram.api_base_url.rstrip('/')}/file/bot" if telegram.api_base_url else None
+        webhook = (
+            Webhook(str(telegram.webhook_url), telegram.webhook_listen, telegram.webhook_port)
+            if telegram.mode == "webhook" and telegram.webhook_url
+            else None
+        )
         transports.append(
             TelegramTransport(
-                telegram.token.get_secret_value(), base_url=base_url, base_file_url=file_url
+                telegram.token.get_secret_value(),
+                base_url=base_url,
+                base_file_url=file_url,
+                webhook=webhook,
             )
         )
     matrix = settings.matrix

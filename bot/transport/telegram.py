@@ -1,16 +1,24 @@
-"""Telegram adapter: python-telegram-bot 22, long polling, inline keyboards, AIORateLimiter.
+"""Telegram adapter: python-telegram-bot 22, inline keyboards, AIORateLimiter.
 
 The Application is driven by hand (``async with application`` + ``updater.start_polling``) so
 that it shares one event loop with the Matrix adapter and the scheduler under one lifecycle
 owner, instead of owning the loop as ``run_polling`` would.
+
+Updates arrive by long polling (no public address needed), or by webhook: Telegram POSTs each
+update to ``webhook_url`` (https, usually a TLS proxy in front of the bot, which listens on
+``webhook_listen:webhook_port``). A secret token made at every start is registered with
+setWebhook and checked on every call, so only Telegram can deliver updates.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 from contextlib import AsyncExitStack
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 from telegram import (
     CallbackQuery,
@@ -44,6 +52,14 @@ log = logging.getLogger(__name__)
 MESSAGE_LIMIT = 4096  # Telegram's maximum text length
 CALLBACK_DATA_LIMIT = 64  # bytes
 SEND_ATTEMPTS = 4  # for transient network errors; 429s are retried by AIORateLimiter
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
+
+
+@dataclass(frozen=True)
+class Webhook:
+    url: str  # the public https address Telegram calls
+    listen: str = "127.0.0.1"
+    port: int = 8443
 
 
 class TelegramTransport:
@@ -68,6 +84,7 @@ class TelegramTransport:
         poll_timeout: float = 30.0,
         rate_limit_retries: int = 5,
         retry_delay: float = 0.5,
+        webhook: Webhook | None = None,
     ) -> None:
         builder = (
             Application.builder()
@@ -81,6 +98,7 @@ class TelegramTransport:
         self._app.add_handler(TypeHandler(Update, self._on_update))
         self._poll_timeout = poll_timeout
         self._retry_delay = retry_delay
+        self._webhook = webhook
         self._sink: EventSink | None = None
         self._stack: AsyncExitStack | None = None
 
@@ -93,11 +111,19 @@ class TelegramTransport:
         stack = AsyncExitStack()
         await stack.enter_async_context(self._app)  # initialize() now, shutdown() on close
         assert self._app.updater is not None
-        await self._app.updater.start_polling(
-            poll_interval=0,
-            timeout=int(self._poll_timeout),
-            allowed_updates=[Update.MESSAGE, Update.CALLBACK_QUERY],
-        )
+        if self._webhook is None:
+            await self._app.updater.start_polling(
+                poll_interval=0, timeout=int(self._poll_timeout), allowed_updates=ALLOWED_UPDATES
+            )
+        else:
+            await self._app.updater.start_webhook(
+                listen=self._webhook.listen,
+                port=self._webhook.port,
+                url_path=urlsplit(self._webhook.url).path.lstrip("/"),
+                webhook_url=self._webhook.url,
+                secret_token=secrets.token_urlsafe(32),
+                allowed_updates=ALLOWED_UPDATES,
+            )
         await self._app.start()
         self._stack = stack
         log.info("Telegram transport started as @%s", self.username)

@@ -225,3 +225,42 @@ async def test_a_redelivered_update_is_recognised_as_a_duplicate(telegram: Teleg
     assert telegram.runtime is not None
     await telegram.runtime.dispatcher.handle(again)
     assert len(telegram.fake.messages_in(marko)) == sent_before
+
+
+async def test_webhook_mode_receives_updates_only_with_the_secret(world: RosterWorld) -> None:
+    import socket
+
+    import aiohttp
+
+    from bot.transport.telegram import Webhook
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    async with FakeTelegram() as fake:
+        fake.webhooks.proxy_to(f"http://127.0.0.1:{port}")
+        transport = TelegramTransport(
+            fake.token,
+            base_url=fake.base_url,
+            base_file_url=fake.base_file_url,
+            webhook=Webhook("https://sejabot.gornji-grad.example/telegram", "127.0.0.1", port),
+        )
+        runtime = Runtime(world.db, [transport])
+        await runtime.start()
+        try:
+            assert fake.webhook.url == "https://sejabot.gornji-grad.example/telegram"
+            assert fake.webhook.secret_token
+            marko = fake.user(671, "Marko", "Zupančič")
+            await fake.user_sends_text(marko, f"/start {world.code_of(COUNCILLOR)}")
+            welcome = await fake.wait_for_message(marko, timeout=15)
+            assert "Marko Zupančič" in welcome.text
+            assert fake.webhooks.delivered >= 1
+
+            # A caller without the secret is turned away and changes nothing.
+            forged = {"update_id": 99_999, "message": {"message_id": 1, "date": 0, "chat": {"id": 672, "type": "private"}, "from": {"id": 672, "is_bot": False, "first_name": "X"}, "text": "/pomoc"}}
+            async with aiohttp.ClientSession() as http:
+                async with http.post(f"http://127.0.0.1:{port}/telegram", json=forged) as response:
+                    assert response.status == 403
+            assert not await world.db.read.processed_updates.seen(Platform.TELEGRAM, "99999")
+        finally:
+            await runtime.stop()

@@ -21,6 +21,7 @@ from .observing import PlatformObservations
 from .people import Moment, SimulatedPeople
 from .server import METHODS, ApiServer
 from .state import BotIdentity, TelegramState
+from .webhooks import WebhookDelivery
 
 
 class FakeTelegram(SimulatedPeople, PlatformObservations):
@@ -45,6 +46,7 @@ class FakeTelegram(SimulatedPeople, PlatformObservations):
         self._host = host
         self._server = ApiServer(self.state, self.faults, self.stats, lambda: self._flood_limits)
         self._read_positions: dict[int, int] = {}
+        self.webhooks = WebhookDelivery(self.state)
 
     # ---- lifecycle and addresses ----------------------------------------------------------
 
@@ -53,11 +55,13 @@ class FakeTelegram(SimulatedPeople, PlatformObservations):
         state kept (a platform outage as the bot sees it)."""
         self.state.closing = False
         await self._server.start(self._host)
+        self.webhooks.start()
         return self
 
     async def stop(self) -> None:
         self.state.closing = True
         self.state.changes.notify()
+        await self.webhooks.stop()
         await self._server.stop()
 
     async def __aenter__(self) -> FakeTelegram:
