@@ -272,12 +272,20 @@ async def _prepare_database(settings: Settings, _: Translator) -> None:
 
 
 def _register_command_groups() -> None:
+    from bot.cli_backup import backup
     from bot.cli_roster import roster
     from bot.cli_run import demo, run
 
     main.add_command(roster)
+    main.add_command(backup)
     main.add_command(run)
     main.add_command(demo)
+    from bot.cli_survey import survey
+
+    main.add_command(survey)
+    from bot.cli_live import live
+
+    main.add_command(live)
 
 
 _register_command_groups()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -111,6 +112,10 @@ class Database:
             finally:
                 self._writing_task = None
 
+    async def backup_to(self, target: str | Path) -> None:
+        """A consistent online copy while the bot keeps writing (SQLite's backup API)."""
+        await backup_file(self._path, Path(target))
+
     async def schema_version(self) -> int:
         return await schema_version(self._reader)
 
@@ -164,3 +169,22 @@ async def _configure_reader(connection: aiosqlite.Connection) -> None:
     connection.row_factory = sqlite3.Row
     await connection.execute("PRAGMA foreign_keys=ON")
     await connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+
+
+async def backup_file(source: Path, target: Path) -> None:
+    """Copy a live database file consistently; safe while another process writes to it."""
+
+    def copy() -> None:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(target.name + ".partial")
+        partial.unlink(missing_ok=True)
+        with contextlib.closing(sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)) as src:
+            src.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            with contextlib.closing(sqlite3.connect(partial)) as dst:
+                src.backup(dst)
+                (result,) = dst.execute("PRAGMA integrity_check").fetchone()
+                if result != "ok":
+                    raise StorageError(f"backup of {source} failed its integrity check: {result}")
+        partial.replace(target)  # never leave a half-written file under the final name
+
+    await asyncio.to_thread(copy)
