@@ -1,0 +1,176 @@
+"""From nio's sync callbacks to the sink: filtering, gaps, undecryptable events, the sync token.
+
+Events go through a queue to a delivery task that awaits the sink one event at a time, so a
+handler may itself wait for the sync loop (opening a direct room does). nio would store the sync
+token *before* handing a batch to callbacks, so a crash while handling it would lose the batch;
+here the token is queued behind the batch and saved by the delivery task once everything before
+it was delivered. A crash redelivers rather than loses, and ``event_key`` (the event id) lets the
+dispatcher drop the repeat.
+
+When the homeserver cuts a room's timeline short (more events since the last sync than the
+timeline limit), the missing part is fetched with ``/messages`` back to the previous token and
+delivered after the batch, each event with its own server timestamp.
+
+Messages that cannot be decrypted are logged, their room key is requested, and decryption is
+retried after later syncs for an hour.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+
+from nio import (
+    AsyncClient,
+    EncryptionError,
+    Event,
+    LocalProtocolError,
+    MatrixRoom,
+    MegolmEvent,
+    MessageDirection,
+    RoomKeyRequestError,
+    RoomMessagesResponse,
+    SyncResponse,
+)
+
+from bot.transport.base import EventSink
+from bot.transport.events import IncomingEvent
+from bot.transport.matrix_incoming import IncomingReader
+from bot.transport.matrix_rooms import ServerPolicy
+from bot.transport.matrix_sending import trust_devices_on_first_use
+
+log = logging.getLogger(__name__)
+
+DELIVERY_QUEUE_SIZE = 1000  # a full queue holds the sync loop back until handlers catch up
+GAP_PAGE_SIZE = 100
+MAX_GAP_PAGES = 50
+UNDECRYPTED_RETRY_SECONDS = 3600.0
+MAX_UNDECRYPTED = 500
+
+
+class Delivery:
+    def __init__(self, client: AsyncClient, reader: IncomingReader, policy: ServerPolicy) -> None:
+        self._client = client
+        self._reader = reader
+        self._policy = policy
+        self._queue: asyncio.Queue[IncomingEvent | str] = asyncio.Queue(DELIVERY_QUEUE_SIZE)
+        self._undecrypted: list[tuple[float, MatrixRoom, MegolmEvent]] = []
+        # Off during a first start's initial sync, whose timeline is history, not news.
+        self.delivering = False
+        self.closed = False  # stopping: nothing more is queued, not even sync tokens
+        self.since = ""  # the token the current sync started from
+
+    async def run(self, sink: EventSink) -> None:
+        """The delivery task: hand events to ``sink``, save tokens once all before them is done."""
+        while True:
+            item = await self._queue.get()
+            try:
+                if isinstance(item, str):
+                    assert self._client.store is not None
+                    self._client.store.save_sync_token(item)
+                else:
+                    await sink(item)
+            except Exception:  # one failing handler must not stop delivery
+                log.exception("Handling a Matrix event failed: %r", item)
+            finally:
+                self._queue.task_done()
+
+    def close(self) -> None:
+        self.delivering = False
+        self.closed = True
+
+    async def flush(self, timeout: float) -> None:
+        try:
+            await asyncio.wait_for(self._queue.join(), timeout)
+        except TimeoutError:
+            log.warning("Stopped with %d Matrix event(s) undelivered", self._queue.qsize())
+
+    async def on_room_event(self, room: MatrixRoom, event: Event) -> None:
+        """nio event callback for messages, unknown events (polls) and undecryptable events."""
+        if not self.delivering:
+            return
+        try:
+            await self._take(room, event)
+        except Exception:  # raised into nio, it would abort the rest of the batch
+            log.exception("Could not take Matrix event %s", event.event_id)
+
+    async def _take(self, room: MatrixRoom, event: Event) -> None:
+        if isinstance(event, MegolmEvent):
+            await self._undecryptable(room, event)
+            return
+        if event.sender == self._client.user_id or not self._policy.allows(event.sender):
+            return
+        if room.encrypted:
+            trust_devices_on_first_use(self._client, [event.sender])
+        incoming = self._reader.read(room, event)
+        if incoming is not None:
+            await self._queue.put(incoming)
+
+    async def after_sync(self, response: SyncResponse) -> None:
+        """Runs once nio has handled a sync batch (and called back for each of its events)."""
+        if self.closed:
+            return
+        try:
+            if self.delivering and self.since:
+                for room_id, info in response.rooms.join.items():
+                    room = self._client.rooms.get(room_id)
+                    if info.timeline.limited and room is not None:
+                        await self._fill_gap(room, info.timeline.prev_batch)
+        except Exception:
+            # Not knowing what the gap held, sync this batch again: repeats are deduplicated,
+            # losses would not be.
+            log.exception("Could not fill a gap in the Matrix timeline; syncing again")
+            self._client.next_batch = self.since
+            return
+        await self._retry_undecrypted()
+        await self._queue.put(response.next_batch)
+        self.since = response.next_batch
+
+    async def _fill_gap(self, room: MatrixRoom, prev_batch: str) -> None:
+        """Deliver what a limited timeline left out: the events between the last token and it."""
+        missed: list[Event] = []
+        token = prev_batch
+        for _ in range(MAX_GAP_PAGES):
+            page = await self._client.room_messages(
+                room.room_id, start=token, end=self.since,
+                direction=MessageDirection.back, limit=GAP_PAGE_SIZE,
+            )  # fmt: skip
+            if not isinstance(page, RoomMessagesResponse):
+                log.warning("Could not fetch missed events of %s: %s", room.room_id, page)
+                break
+            missed.extend(page.chunk)
+            if not page.chunk or not page.end or page.end == token:
+                break
+            token = page.end
+        if missed:
+            log.info(
+                "Delivering %d event(s) of %s missed by a limited sync", len(missed), room.room_id
+            )
+        for event in reversed(missed):  # /messages pages backwards
+            await self.on_room_event(room, event)
+
+    async def _undecryptable(self, room: MatrixRoom, event: MegolmEvent) -> None:
+        log.warning(
+            "Cannot decrypt %s from %s in %s (session %s); requesting the key",
+            event.event_id, event.sender, room.room_id, event.session_id,
+        )  # fmt: skip
+        if len(self._undecrypted) < MAX_UNDECRYPTED:
+            self._undecrypted.append((time.monotonic(), room, event))
+        with contextlib.suppress(LocalProtocolError):  # already requested for this session
+            requested = await self._client.request_room_key(event)
+            if isinstance(requested, RoomKeyRequestError):
+                log.warning("Could not request the key of %s: %s", event.event_id, requested)
+
+    async def _retry_undecrypted(self) -> None:
+        waiting, self._undecrypted = self._undecrypted, []
+        for first_seen, room, event in waiting:
+            try:
+                decrypted = self._client.decrypt_event(event)
+            except EncryptionError:
+                if time.monotonic() - first_seen < UNDECRYPTED_RETRY_SECONDS:
+                    self._undecrypted.append((first_seen, room, event))
+                continue
+            log.info("Decrypted %s after its key arrived", event.event_id)
+            await self.on_room_event(room, decrypted)

@@ -1,0 +1,197 @@
+"""Who may talk to the bot, which invitations it accepts, and its one-to-one rooms.
+
+Direct rooms are recorded where every Matrix client records them: the ``m.direct`` account data
+of the bot's account (user id -> room ids), kept on the homeserver, so a restart or a new store
+finds the same rooms. New direct rooms are created encrypted (``m.room.encryption`` in the
+initial state) with the ``trusted_private_chat`` preset, whose ``shared`` history visibility lets
+the invitee read what the bot sent before they joined. Messages can be sent right after creation:
+nio counts invited members as room users, so the Megolm session is shared with the invitee's
+devices (queried and trusted on first use) before they accept the invitation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
+
+from nio import (
+    AsyncClient,
+    DirectRoomsResponse,
+    InviteMemberEvent,
+    MatrixRoom,
+    RoomCreateResponse,
+    RoomPreset,
+    SyncResponse,
+)
+
+from bot.transport.matrix_content import MEGOLM_ALGORITHM
+from bot.transport.matrix_sending import (
+    ROOM_WAIT_SECONDS,
+    MatrixSender,
+    MatrixTransportError,
+    SyncSignal,
+    with_retries,
+)
+
+log = logging.getLogger(__name__)
+
+DIRECT_ACCOUNT_DATA = "m.direct"
+JOIN_ATTEMPTS = 3
+JOIN_RETRY_SECONDS = 1.0
+WelcomeCheck = Callable[[str], Awaitable[bool]]
+
+
+def server_name(user_id: str) -> str:
+    """``@ana:obcina.si`` -> ``obcina.si`` (a server name may carry a port)."""
+    return user_id.partition(":")[2]
+
+
+class ServerPolicy:
+    """Users of the bot's own homeserver are heard; others only from listed servers."""
+
+    def __init__(self, own_user_id: str, allowed_servers: Iterable[str]) -> None:
+        self.servers = frozenset({server_name(own_user_id), *allowed_servers})
+
+    def allows(self, user_id: str) -> bool:
+        return server_name(user_id) in self.servers
+
+
+class DirectRooms:
+    """The bot's ``m.direct`` map, mirrored in memory and written back when it grows."""
+
+    def __init__(self, client: AsyncClient, sender: MatrixSender, signal: SyncSignal) -> None:
+        self._client = client
+        self._sender = sender
+        self._signal = signal
+        self._by_user: dict[str, list[str]] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    async def load(self) -> None:
+        response = await self._client.list_direct_rooms()
+        # An account that never had a direct room answers M_NOT_FOUND: an empty map.
+        if isinstance(response, DirectRoomsResponse):
+            self.replace(response.rooms)
+
+    def replace(self, content: dict[str, Any]) -> None:
+        """Take the map as the homeserver has it (also when another client changed it)."""
+        self._by_user = {
+            user: [room for room in rooms if isinstance(room, str)]
+            for user, rooms in content.items()
+            if isinstance(rooms, list)
+        }
+
+    def is_direct(self, room: MatrixRoom) -> bool:
+        if any(room.room_id in rooms for rooms in self._by_user.values()):
+            return True
+        return room.member_count == 2 and not room.name
+
+    async def remember(self, user_id: str, room_id: str) -> None:
+        rooms = self._by_user.setdefault(user_id, [])
+        if room_id in rooms:
+            return
+        rooms.append(room_id)
+        await self._sender.put_account_data(DIRECT_ACCOUNT_DATA, self._by_user)
+
+    async def room_for(self, user_id: str) -> str:
+        """The direct room with ``user_id`` (the newest usable one), created when there is none."""
+        lock = self._locks.setdefault(user_id, asyncio.Lock())
+        async with lock:  # two messages to a new member must not open two rooms
+            existing = self._usable(user_id)
+            if existing is not None:
+                return existing
+            room_id = await self._create(user_id)
+            await self.remember(user_id, room_id)
+            return room_id
+
+    def _usable(self, user_id: str) -> str | None:
+        for room_id in reversed(self._by_user.get(user_id, [])):
+            room = self._client.rooms.get(room_id)
+            if room is not None and user_id in room.users and self._client.user_id in room.users:
+                return room_id
+        return None
+
+    async def _create(self, user_id: str) -> str:
+        encryption = {
+            "type": "m.room.encryption",
+            "state_key": "",
+            "content": {"algorithm": MEGOLM_ALGORITHM},
+        }
+        response: RoomCreateResponse = await with_retries(
+            f"open a direct room with {user_id}",
+            lambda: self._client.room_create(
+                is_direct=True,
+                invite=[user_id],
+                preset=RoomPreset.trusted_private_chat,
+                initial_state=[encryption],
+            ),
+            retry_network_errors=False,  # a lost answer may hide a created room: never two
+        )
+        room_id = str(response.room_id)
+        arrived = await self._signal.wait_for(
+            lambda: room_id in self._client.rooms and user_id in self._client.rooms[room_id].users,
+            ROOM_WAIT_SECONDS,
+        )
+        if not arrived:
+            raise MatrixTransportError(f"The new room {room_id} did not arrive in a sync.")
+        log.info("Opened direct room %s with %s", room_id, user_id)
+        return room_id
+
+
+class InviteGate:
+    """Accepts invitations from welcome users of allowed servers; rejects the rest by leaving."""
+
+    def __init__(
+        self,
+        client: AsyncClient,
+        policy: ServerPolicy,
+        is_welcome: WelcomeCheck,
+        direct_rooms: DirectRooms,
+    ) -> None:
+        self._client = client
+        self._policy = policy
+        self._is_welcome = is_welcome
+        self._direct_rooms = direct_rooms
+        self._decided: set[str] = set()
+
+    async def on_invite(self, room: MatrixRoom, event: InviteMemberEvent) -> None:
+        await self.consider(room.room_id, event)
+
+    async def consider(self, room_id: str, event: InviteMemberEvent) -> None:
+        if event.membership != "invite" or event.state_key != self._client.user_id:
+            return
+        try:
+            await self.decide(room_id, event.sender, bool(event.content.get("is_direct")))
+        except MatrixTransportError:  # raised into nio, it would abort the rest of the batch
+            log.exception("Could not answer the invitation to %s", room_id)
+
+    async def decide(self, room_id: str, inviter: str, is_direct: bool) -> None:
+        if room_id in self._decided:
+            return
+        self._decided.add(room_id)
+        welcome = self._policy.allows(inviter) and await self._is_welcome(inviter)
+        if not welcome:
+            log.info("Rejecting the invitation to %s from %s", room_id, inviter)
+            await with_retries(f"reject {room_id}", lambda: self._client.room_leave(room_id))
+            return
+        log.info("Accepting the invitation to %s from %s", room_id, inviter)
+        for attempt in range(1, JOIN_ATTEMPTS + 1):
+            try:
+                await with_retries(f"join {room_id}", lambda: self._client.join(room_id))
+                break
+            except MatrixTransportError:
+                if attempt == JOIN_ATTEMPTS:
+                    raise
+                # Over federation the inviting server may still be storing its own invitation
+                # and refuses the join until it has.
+                await asyncio.sleep(JOIN_RETRY_SECONDS * attempt)
+        if is_direct:
+            await self._direct_rooms.remember(inviter, room_id)
+
+    async def decide_pending(self, response: SyncResponse) -> None:
+        """Invitations that arrived while the bot was not running (seen in its first sync)."""
+        for room_id, info in response.rooms.invite.items():
+            for event in info.invite_state:
+                if isinstance(event, InviteMemberEvent):
+                    await self.consider(room_id, event)
