@@ -44,6 +44,7 @@ from bot.transport.events import (
     OutgoingFile,
     OutgoingMessage,
     Sender,
+    UnsupportedCapability,
 )
 from bot.transport.html_text import split_html
 
@@ -165,8 +166,8 @@ class TelegramTransport:
         return MessageRef(chat, str(last.message_id))
 
     async def edit(self, ref: MessageRef, message: OutgoingMessage) -> MessageRef:
-        if message.files:
-            raise ValueError("files cannot be added by editing a Telegram text message")
+        if message.files:  # Telegram edits text in place; files need a new message
+            raise UnsupportedCapability(Platform.TELEGRAM, Capability.EDIT)
         try:
             await self._call(
                 self._app.bot.edit_message_text,
