@@ -22,7 +22,6 @@ from bot.assembly import matrix_welcome_check
 from bot.services.invitations import IssuedCode, issue_codes
 from bot.services.roster_import import import_roster
 from bot.timeutil import utc_now
-from bot.transport.events import OutgoingMessage
 from bot.transport.matrix import MatrixTransport
 from storage.database import Database
 
@@ -86,7 +85,10 @@ class Demo:
         for person in people:
             user_id = self._user_id(person)
             logins.append(DemoLogin(person.full_name, user_id, accounts[user_id], codes.get(person.id, "")))
-            await self._greet(transport, user_id, linked=not codes.get(person.id))
+            # Open the direct room now, so it waits in the person's client. Nothing is written
+            # into it yet: a message encrypted before the person's first log-in could not be
+            # read by the device they log in with.
+            await transport.direct_chat(user_id)
         self.state = DemoState(self.synapse.base_url, self.synapse.user_id(BOT_LOCALPART), tuple(logins))
         return self.state
 
@@ -148,16 +150,6 @@ class Demo:
             if item.person.id in wanted and not await self.db.read.accounts.list_for_person(item.person.id):
                 unlinked.append(item)
         return unlinked
-
-    async def _greet(self, transport: MatrixTransport, user_id: str, *, linked: bool) -> None:
-        _ = self._
-        chat = await transport.direct_chat(user_id)
-        text = (
-            _("Welcome back to the Sejabot demo. Send !pomoc to see what you can do.")
-            if linked
-            else _("Welcome to the Sejabot demo. Send me the invitation code printed in the terminal.")
-        )
-        await transport.send(chat, OutgoingMessage(html=text))
 
 
 def describe(state: DemoState, _: Translator) -> str:
