@@ -12,12 +12,12 @@ from collections.abc import Sequence
 from io import BytesIO
 
 from babel.numbers import format_decimal
-from matplotlib.axis import Axis
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, MaxNLocator
+from typing import TYPE_CHECKING
 
 from bot.i18n import normalise_language
+
+if TYPE_CHECKING:
+    from matplotlib.axis import Axis
 
 PNG_MEDIA_TYPE = "image/png"
 WIDTH_INCHES = 6.0  # 15.2 cm: sharp at the documents' default image width of 15 cm
@@ -54,6 +54,11 @@ def bar_chart(
         return format_decimal(value, format="#,##0.##", locale=locale)
 
     counts = all(float(value).is_integer() for value in values)
+    # Imported on use: matplotlib costs tens of megabytes that a bot drawing no chart never needs.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
     figure = Figure(
         figsize=(WIDTH_INCHES, _height(len(values), horizontal)), dpi=DPI, layout="constrained"
     )

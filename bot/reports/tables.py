@@ -14,12 +14,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
+from typing import TYPE_CHECKING
 
 from bot.reports.layout import printable
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
 
 CSV_MEDIA_TYPE = "text/csv"
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -79,6 +79,11 @@ def to_xlsx(sheets: Sequence[Sheet]) -> bytes:
     """A workbook with one worksheet per sheet: bold frozen header row, columns fitted."""
     if not sheets:
         raise ValueError("a workbook needs at least one sheet")
+    # Imported on use: openpyxl is only needed when a spreadsheet is asked for.
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     workbook = Workbook()
     workbook.remove(workbook.active)
     used_names: set[str] = set()

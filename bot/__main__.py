@@ -1,0 +1,5 @@
+"""`python -m bot` is the `sejabot` command."""
+
+from bot.cli import main
+
+main()
