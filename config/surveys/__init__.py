@@ -1,0 +1,1 @@
+"""Questionnaires shipped with Sejabot (YAML, see docs/SURVEY_FORMAT.md)."""
