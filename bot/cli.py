@@ -286,6 +286,12 @@ def _register_command_groups() -> None:
     from bot.cli_live import live
 
     main.add_command(live)
+    from bot.cli_session import session
+
+    main.add_command(session)
+    from bot.cli_audit import audit
+
+    main.add_command(audit)
 
 
 _register_command_groups()

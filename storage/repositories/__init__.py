@@ -6,10 +6,13 @@ import aiosqlite
 
 from storage.repositories.accounts import AccountRepository
 from storage.repositories.attendance import AttendanceRepository
+from storage.repositories.audit import AuditRepository
 from storage.repositories.bodies import BodyRepository
+from storage.repositories.correspondence import CorrespondenceRepositories
 from storage.repositories.deliveries import DeliveryRepository
 from storage.repositories.elections import ElectionRepository
 from storage.repositories.invitations import InvitationRepository
+from storage.repositories.live import LiveRepositories
 from storage.repositories.materials import MaterialRepository
 from storage.repositories.memberships import MembershipRepository
 from storage.repositories.motions import MotionRepository
@@ -19,6 +22,7 @@ from storage.repositories.processed_updates import ProcessedUpdateRepository
 from storage.repositories.rounds import VoteRoundRepository
 from storage.repositories.secret_ballots import SecretBallotRepository
 from storage.repositories.sessions import SessionRepository
+from storage.repositories.survey_progress import SurveyProgressRepository
 from storage.repositories.surveys import SurveyRepository
 from storage.repositories.votes import VoteRepository
 
@@ -29,10 +33,13 @@ class Repositories:
     __slots__ = (
         "accounts",
         "attendance",
+        "audit",
         "bodies",
+        "correspondence",
         "deliveries",
         "elections",
         "invitations",
+        "live",
         "materials",
         "memberships",
         "motions",
@@ -42,6 +49,7 @@ class Repositories:
         "rounds",
         "secret_ballots",
         "sessions",
+        "survey_progress",
         "surveys",
         "votes",
     )
@@ -63,7 +71,11 @@ class Repositories:
         self.secret_ballots = SecretBallotRepository(connection)
         self.elections = ElectionRepository(connection)
         self.surveys = SurveyRepository(connection)
+        self.survey_progress = SurveyProgressRepository(connection)
         self.processed_updates = ProcessedUpdateRepository(connection)
+        self.correspondence = CorrespondenceRepositories(connection)
+        self.live = LiveRepositories(connection)
+        self.audit = AuditRepository(connection)
 
 
 __all__ = ["Repositories"]

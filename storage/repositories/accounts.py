@@ -5,10 +5,12 @@ from __future__ import annotations
 import sqlite3
 from datetime import datetime
 
+from bot.domain.audit_chain import SYSTEM_ACTOR, AuditKind, person_actor, person_subject
 from bot.domain.models import Person, Platform
-from storage.columns import parse_utc, utc_text
+from storage.columns import now_utc, parse_utc, utc_text
 from storage.errors import AccountAlreadyLinked
 from storage.records import LinkedAccount
+from storage.repositories.audit import AuditRepository
 from storage.repositories.base import Repository
 from storage.repositories.persons import COLUMN_NAMES as PERSON_COLUMN_NAMES
 from storage.repositories.persons import person_from_row
@@ -34,9 +36,11 @@ class AccountRepository(Repository):
         """Links the account to the person; linking it again to the same person changes nothing.
 
         Raises ``AccountAlreadyLinked`` when the account belongs to someone else: one chat
-        account must never vote for two people.
+        account must never vote for two people. A new link is recorded in the audit trail with
+        its platform; the account's id stays in ``linked_accounts`` only, since the permanent
+        log keeps no personal identifiers beyond person ids.
         """
-        await self._run(
+        inserted = await self._run(
             "INSERT INTO linked_accounts (person_id, platform, external_id, linked_at) "
             "VALUES (?, ?, ?, ?) ON CONFLICT (platform, external_id) DO NOTHING",
             (person_id, platform.value, external_id, utc_text(linked_at)),
@@ -45,6 +49,14 @@ class AccountRepository(Repository):
         assert existing is not None
         if existing.person_id != person_id:
             raise AccountAlreadyLinked(platform, external_id, existing.person_id)
+        if inserted:
+            await AuditRepository(self._connection).append(
+                AuditKind.ACCOUNT_LINKED,
+                person_subject(person_id),
+                person_actor(person_id),
+                {"platform": platform.value},
+                linked_at,
+            )
         return existing
 
     async def get(self, platform: Platform, external_id: str) -> LinkedAccount | None:
@@ -76,9 +88,27 @@ class AccountRepository(Repository):
         )
         return [account_from_row(row) for row in rows]
 
-    async def unlink(self, platform: Platform, external_id: str) -> bool:
-        changed = await self._run(
-            "DELETE FROM linked_accounts WHERE platform = ? AND external_id = ?",
+    async def unlink(
+        self,
+        platform: Platform,
+        external_id: str,
+        *,
+        at: datetime | None = None,
+        actor: str = SYSTEM_ACTOR,
+    ) -> bool:
+        """Removes the link; a removal is recorded in the audit trail at ``at`` (default now)."""
+        row = await self._one(
+            "DELETE FROM linked_accounts WHERE platform = ? AND external_id = ? "
+            "RETURNING person_id",
             (platform.value, external_id),
         )
-        return changed > 0
+        if row is None:
+            return False
+        await AuditRepository(self._connection).append(
+            AuditKind.ACCOUNT_UNLINKED,
+            person_subject(row["person_id"]),
+            actor,
+            {"platform": platform.value},
+            at or now_utc(),
+        )
+        return True

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import sqlite3
 
+from bot.domain.audit_chain import AuditKind, person_actor, session_subject
 from bot.domain.models import DeliveryConfirmation, Platform
 from storage.columns import parse_utc, utc_text
+from storage.repositories.audit import AuditRepository
 from storage.repositories.base import Repository
 
 COLUMNS = "session_id, person_id, confirmed_at, platform"
@@ -24,8 +26,11 @@ class DeliveryRepository(Repository):
     __slots__ = ()
 
     async def confirm(self, confirmation: DeliveryConfirmation) -> DeliveryConfirmation:
-        """Idempotent: the first confirmation stands and is returned on every later call."""
-        await self._run(
+        """Idempotent: the first confirmation stands and is returned on every later call.
+
+        Only the first confirmation enters the audit trail.
+        """
+        inserted = await self._run(
             "INSERT INTO delivery_confirmations (session_id, person_id, confirmed_at, platform) "
             "VALUES (?, ?, ?, ?) ON CONFLICT (session_id, person_id) DO NOTHING",
             (
@@ -35,6 +40,14 @@ class DeliveryRepository(Repository):
                 confirmation.platform.value,
             ),
         )
+        if inserted:
+            await AuditRepository(self._connection).append(
+                AuditKind.DELIVERY_CONFIRMED,
+                session_subject(confirmation.session_id),
+                person_actor(confirmation.person_id),
+                {"platform": confirmation.platform.value},
+                confirmation.confirmed_at,
+            )
         stored = await self.get(confirmation.session_id, confirmation.person_id)
         assert stored is not None
         return stored

@@ -10,10 +10,23 @@ import sqlite3
 from collections.abc import Collection
 from datetime import datetime
 
+from bot.domain.audit_chain import (
+    SYSTEM_ACTOR,
+    AuditKind,
+    election_round_subject,
+    person_actor,
+)
 from bot.domain.models import Candidate, Election, ElectionBallot, VoteKind
-from storage.columns import optional_parse_utc, optional_utc_text, parse_utc, utc_text
+from storage.columns import (
+    now_utc,
+    optional_parse_utc,
+    optional_utc_text,
+    parse_utc,
+    utc_text,
+)
 from storage.errors import DuplicateReceipt, DuplicateVote, UnknownVoteRound, is_unique_violation
 from storage.records import ElectionRound
+from storage.repositories.audit import AuditRepository
 from storage.repositories.base import Repository
 
 ELECTION_COLUMNS = "id, session_id, title, posts, vote_kind, lot_seed"
@@ -93,9 +106,15 @@ class ElectionRepository(Repository):
         )
 
     async def open_round(
-        self, election_id: int, opened_at: datetime, closes_at: datetime | None = None
+        self,
+        election_id: int,
+        opened_at: datetime,
+        closes_at: datetime | None = None,
+        *,
+        actor: str = SYSTEM_ACTOR,
     ) -> ElectionRound:
-        """Opens the next round (1 first; a run-off is round 2)."""
+        """Opens the next round (1 first; a run-off is round 2) and records it in the audit trail;
+        ``actor`` is who opened it (``person:7``), ``system`` by default."""
         row = await self._one(
             "INSERT INTO election_rounds (election_id, round, opened_at, closes_at) "
             "SELECT ?, COALESCE(MAX(round), 0) + 1, ?, ? FROM election_rounds "
@@ -103,7 +122,15 @@ class ElectionRepository(Repository):
             (election_id, utc_text(opened_at), optional_utc_text(closes_at), election_id),
         )
         assert row is not None
-        return _round_from_row(row)
+        opened = _round_from_row(row)
+        await AuditRepository(self._connection).append(
+            AuditKind.ELECTION_ROUND_OPENED,
+            election_round_subject(election_id, opened.round),
+            actor,
+            {"closes_at": optional_utc_text(closes_at)},
+            opened_at,
+        )
+        return opened
 
     async def get_round(self, election_id: int, round: int) -> ElectionRound | None:
         row = await self._one(
@@ -112,8 +139,11 @@ class ElectionRepository(Repository):
         )
         return None if row is None else _round_from_row(row)
 
-    async def close_round(self, election_id: int, round: int, closed_at: datetime) -> ElectionRound:
-        await self._run(
+    async def close_round(
+        self, election_id: int, round: int, closed_at: datetime, *, actor: str = SYSTEM_ACTOR
+    ) -> ElectionRound:
+        """Closes the round; closing it again keeps the first closing (and its one audit entry)."""
+        changed = await self._run(
             "UPDATE election_rounds SET closed_at = ? "
             "WHERE election_id = ? AND round = ? AND closed_at IS NULL",
             (utc_text(closed_at), election_id, round),
@@ -121,6 +151,14 @@ class ElectionRepository(Repository):
         closed = await self.get_round(election_id, round)
         if closed is None:
             raise UnknownVoteRound("election", election_id, round)
+        if changed:
+            await AuditRepository(self._connection).append(
+                AuditKind.ELECTION_ROUND_CLOSED,
+                election_round_subject(election_id, round),
+                actor,
+                {},
+                closed_at,
+            )
         return closed
 
     async def cast(
@@ -131,8 +169,13 @@ class ElectionRepository(Repository):
         candidate_ids: Collection[int],
         receipt: str,
         valid: bool = True,
+        *,
+        at: datetime | None = None,
     ) -> ElectionBallot:
         """Records participation and an anonymous ballot in the caller's transaction.
+
+        The audit trail gets a participation entry at ``at`` (default now): nothing of the
+        ballot, neither marks nor validity nor receipt.
 
         Raises ``DuplicateVote`` on a second participation in the round, ``DuplicateReceipt``
         if the receipt is taken, ``UnknownVoteRound`` if the round was never opened. A
@@ -169,6 +212,13 @@ class ElectionRepository(Repository):
                 "INSERT INTO election_ballot_marks (receipt, election_id, candidate_id) "
                 "VALUES (?, ?, ?)",
                 [(receipt, election_id, candidate_id) for candidate_id in marks],
+            )
+            await AuditRepository(self._connection).append(
+                AuditKind.ELECTION_PARTICIPATION,
+                election_round_subject(election_id, round),
+                person_actor(person_id),
+                {},
+                at or now_utc(),
             )
         except BaseException:
             await self._run("ROLLBACK TO SAVEPOINT election_ballot")

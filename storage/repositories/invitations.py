@@ -5,8 +5,10 @@ from __future__ import annotations
 import sqlite3
 from datetime import datetime
 
+from bot.domain.audit_chain import SYSTEM_ACTOR, AuditKind, person_subject
 from storage.columns import now_utc, optional_parse_utc, parse_utc, utc_text
 from storage.records import InvitationCode, RedeemOutcome, RedeemResult
+from storage.repositories.audit import AuditRepository
 from storage.repositories.base import Repository
 
 COLUMNS = "id, code_hash, person_id, organisation_id, created_at, expires_at, used_at"
@@ -34,7 +36,12 @@ class InvitationRepository(Repository):
         organisation_id: int | None,
         created_at: datetime,
         expires_at: datetime,
+        *,
+        actor: str = SYSTEM_ACTOR,
     ) -> InvitationCode:
+        """Stores a new code's hash. The audit trail records that a code was issued to the
+        person, never the code or its hash: either would let a reader of the log link an
+        account."""
         row = await self._one(
             "INSERT INTO invitation_codes "
             "(code_hash, person_id, organisation_id, created_at, expires_at) "
@@ -42,6 +49,13 @@ class InvitationRepository(Repository):
             (code_hash, person_id, organisation_id, utc_text(created_at), utc_text(expires_at)),
         )
         assert row is not None
+        await AuditRepository(self._connection).append(
+            AuditKind.INVITATION_CODE_ISSUED,
+            person_subject(person_id),
+            actor,
+            {"organisation": organisation_id, "expires_at": utc_text(expires_at)},
+            created_at,
+        )
         return invitation_from_row(row)
 
     async def get_by_hash(self, code_hash: str) -> InvitationCode | None:
@@ -75,12 +89,24 @@ class InvitationRepository(Repository):
             return RedeemResult(RedeemOutcome.ALREADY_USED, existing)
         return RedeemResult(RedeemOutcome.EXPIRED, existing)
 
-    async def revoke_unused(self, person_id: int, now: datetime | None = None) -> int:
+    async def revoke_unused(
+        self, person_id: int, now: datetime | None = None, *, actor: str = SYSTEM_ACTOR
+    ) -> int:
         """Unused, unexpired codes of the person expire now, so that a re-issued code replaces
-        them. Returns how many were revoked."""
-        stamp = utc_text(now or now_utc())
-        return await self._run(
+        them. Returns how many were revoked (and records a revocation in the audit trail)."""
+        moment = now or now_utc()
+        stamp = utc_text(moment)
+        revoked = await self._run(
             "UPDATE invitation_codes SET expires_at = ? "
             "WHERE person_id = ? AND used_at IS NULL AND expires_at > ?",
             (stamp, person_id, stamp),
         )
+        if revoked:
+            await AuditRepository(self._connection).append(
+                AuditKind.INVITATION_CODES_REVOKED,
+                person_subject(person_id),
+                actor,
+                {"count": revoked},
+                moment,
+            )
+        return revoked

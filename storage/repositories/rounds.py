@@ -5,10 +5,12 @@ from __future__ import annotations
 import sqlite3
 from datetime import datetime
 
+from bot.domain.audit_chain import SYSTEM_ACTOR, AuditKind, motion_round_subject
 from bot.domain.models import VoteKind
 from storage.columns import optional_parse_utc, optional_utc_text, parse_utc, utc_text
 from storage.errors import UnknownVoteRound
 from storage.records import VoteRound
+from storage.repositories.audit import AuditRepository
 from storage.repositories.base import Repository
 
 COLUMNS = "motion_id, round, vote_kind, opened_at, closes_at, closed_at"
@@ -34,8 +36,11 @@ class VoteRoundRepository(Repository):
         vote_kind: VoteKind,
         opened_at: datetime,
         closes_at: datetime | None = None,
+        *,
+        actor: str = SYSTEM_ACTOR,
     ) -> VoteRound:
-        """Opens the motion's next round (1 for the first vote)."""
+        """Opens the motion's next round (1 for the first vote) and records it in the audit
+        trail; ``actor`` is who opened it (``person:7``), ``system`` by default."""
         row = await self._one(
             "INSERT INTO vote_rounds (motion_id, round, vote_kind, opened_at, closes_at) "
             "SELECT ?, COALESCE(MAX(round), 0) + 1, ?, ?, ? FROM vote_rounds WHERE motion_id = ? "
@@ -49,7 +54,15 @@ class VoteRoundRepository(Repository):
             ),
         )
         assert row is not None
-        return round_from_row(row)
+        opened = round_from_row(row)
+        await AuditRepository(self._connection).append(
+            AuditKind.VOTE_ROUND_OPENED,
+            motion_round_subject(motion_id, opened.round),
+            actor,
+            {"vote_kind": vote_kind.value, "closes_at": optional_utc_text(closes_at)},
+            opened_at,
+        )
+        return opened
 
     async def get(self, motion_id: int, round: int) -> VoteRound | None:
         row = await self._one(
@@ -79,9 +92,12 @@ class VoteRoundRepository(Repository):
         )
         return [round_from_row(row) for row in rows]
 
-    async def close(self, motion_id: int, round: int, closed_at: datetime) -> VoteRound:
-        """Closes the round; closing a closed round keeps its first closing time."""
-        await self._run(
+    async def close(
+        self, motion_id: int, round: int, closed_at: datetime, *, actor: str = SYSTEM_ACTOR
+    ) -> VoteRound:
+        """Closes the round; closing a closed round keeps its first closing time (and its one
+        audit entry)."""
+        changed = await self._run(
             "UPDATE vote_rounds SET closed_at = ? "
             "WHERE motion_id = ? AND round = ? AND closed_at IS NULL",
             (utc_text(closed_at), motion_id, round),
@@ -89,4 +105,12 @@ class VoteRoundRepository(Repository):
         closed = await self.get(motion_id, round)
         if closed is None:
             raise UnknownVoteRound("motion", motion_id, round)
+        if changed:
+            await AuditRepository(self._connection).append(
+                AuditKind.VOTE_ROUND_CLOSED,
+                motion_round_subject(motion_id, round),
+                actor,
+                {},
+                closed_at,
+            )
         return closed

@@ -1,15 +1,20 @@
 """Secret votes on motions (art. 42-43): who took part, and the ballots, kept unlinkable.
 
 ``secret_participation`` records that a member voted; ``secret_ballots`` records a choice under
-a random receipt. No column, timestamp or insertion order connects the two tables.
+a random receipt. No column, timestamp or insertion order connects the two tables. The audit
+trail records the participation only: no choice, no receipt, and nothing about the ballot, so
+its order and times cannot be matched against ballots either (docs/AUDIT.md).
 """
 
 from __future__ import annotations
 
 import secrets
 import sqlite3
+from datetime import datetime
 
+from bot.domain.audit_chain import AuditKind, motion_round_subject, person_actor
 from bot.domain.models import VoteChoice, VoteKind
+from storage.columns import now_utc
 from storage.errors import (
     DuplicateReceipt,
     DuplicateVote,
@@ -18,6 +23,7 @@ from storage.errors import (
     is_unique_violation,
 )
 from storage.records import SecretBallot
+from storage.repositories.audit import AuditRepository
 from storage.repositories.base import Repository
 
 # Crockford's base32: no I, L, O or U, so a receipt read aloud or retyped stays unambiguous.
@@ -43,9 +49,18 @@ class SecretBallotRepository(Repository):
     __slots__ = ()
 
     async def cast(
-        self, motion_id: int, round: int, person_id: int, choice: VoteChoice, receipt: str
+        self,
+        motion_id: int,
+        round: int,
+        person_id: int,
+        choice: VoteChoice,
+        receipt: str,
+        *,
+        at: datetime | None = None,
     ) -> SecretBallot:
         """Records participation and the ballot in the caller's transaction, both or neither.
+
+        The audit trail gets a participation entry at ``at`` (default now), without the choice.
 
         Raises ``DuplicateVote`` on a second participation, ``DuplicateReceipt`` if the receipt
         is taken, ``UnknownVoteRound`` or ``VoteKindMismatch`` for a missing or public round.
@@ -82,6 +97,13 @@ class SecretBallotRepository(Repository):
                 if is_unique_violation(error):
                     raise DuplicateReceipt(f"receipt already used in round {round}") from error
                 raise
+            await AuditRepository(self._connection).append(
+                AuditKind.SECRET_PARTICIPATION,
+                motion_round_subject(motion_id, round),
+                person_actor(person_id),
+                {},
+                at or now_utc(),
+            )
         except BaseException:
             await self._run("ROLLBACK TO SAVEPOINT secret_ballot")
             await self._run("RELEASE SAVEPOINT secret_ballot")

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import sqlite3
 
+from bot.domain.audit_chain import AuditKind, motion_round_subject, person_actor
 from bot.domain.models import Platform, Vote, VoteChoice
 from storage.columns import parse_utc, utc_text
 from storage.errors import DuplicateVote, UnknownVoteRound, VoteKindMismatch, is_unique_violation
+from storage.repositories.audit import AuditRepository
 from storage.repositories.base import Repository
 from storage.repositories.rounds import VoteRoundRepository
 
@@ -30,7 +32,9 @@ class VoteRepository(Repository):
     async def cast(self, vote: Vote) -> Vote:
         """Stores the vote. Raises ``DuplicateVote`` if the member already voted in this round,
         ``UnknownVoteRound`` if the round was never opened, and ``VoteKindMismatch`` if the
-        round is secret (a secret vote must never be stored with the voter's name)."""
+        round is secret (a secret vote must never be stored with the voter's name).
+
+        The audit trail records the vote with its choice: a public vote is public."""
         try:
             # Inserting through a SELECT on the round makes the kind check part of the write.
             inserted = await self._run(
@@ -55,6 +59,13 @@ class VoteRepository(Repository):
             if vote_round is None:
                 raise UnknownVoteRound("motion", vote.motion_id, vote.round)
             raise VoteKindMismatch(vote.motion_id, vote.round, vote_round.vote_kind)
+        await AuditRepository(self._connection).append(
+            AuditKind.VOTE_CAST,
+            motion_round_subject(vote.motion_id, vote.round),
+            person_actor(vote.person_id),
+            {"choice": vote.choice.value, "platform": vote.platform.value},
+            vote.cast_at,
+        )
         return vote
 
     async def get(self, motion_id: int, round: int, person_id: int) -> Vote | None:

@@ -1,0 +1,162 @@
+"""``sejabot audit``: verify the audit trail's hash chain, show its head and its entries."""
+
+from __future__ import annotations
+
+import click
+
+from bot.cli_common import CliContext, CliError, TranslatedGroup, open_database, pass_cli, run_async
+from bot.domain.audit_chain import Anchor, ChainEntry, ChainHead, VerificationResult
+from bot.i18n import N_, Translator
+from bot.timeutil import format_local
+from config.settings import Settings
+
+SHOW_PAGE = 1000
+SHORT_HASH = 16
+
+
+@click.group(
+    "audit",
+    cls=TranslatedGroup,
+    help=N_(
+        "The audit trail: an append-only, hash-chained record of invitations, delivery "
+        "confirmations, votes (without the choice of secret votes), closings and outcomes."
+    ),
+)
+def audit() -> None:
+    pass
+
+
+@audit.command(
+    "verify",
+    help=N_(
+        "Check that no entry of the audit trail was changed, removed or inserted. Exit code 0 "
+        "when the chain is intact, 1 naming the first bad entry otherwise."
+    ),
+)
+@click.option(
+    "--anchor",
+    "anchors",
+    multiple=True,
+    metavar="SEQ:HASH",
+    help=N_(
+        "A head published earlier, as the minutes print it (e.g. 41:3f9a0c2d5e7b8a10): the "
+        "entry must still have that hash. May be given several times."
+    ),
+)
+@pass_cli
+def verify_command(cli: CliContext, anchors: tuple[str, ...]) -> None:
+    _ = cli.translator
+    parsed = [parse_anchor(text, _) for text in anchors]
+    result = run_async(_verify(cli.settings, parsed, _))
+    if result.broken is not None:
+        from bot.services.audit import describe_break
+
+        raise CliError(describe_break(result.broken, _), _)
+    click.echo(verified_text(result, _))
+
+
+def verified_text(result: VerificationResult, _: Translator) -> str:
+    if result.entries == 0:
+        return _("The audit trail is empty; there is nothing to verify yet.")
+    return _.plural(
+        "The chain of {count} entry is intact, head {hash} (entry {seq}).",
+        "The chain of {count} entries is intact, head {hash} (entry {seq}).",
+        result.entries,
+        hash=result.head.hash,
+        seq=result.head.seq,
+    )
+
+
+def parse_anchor(text: str, _: Translator) -> Anchor:
+    seq_text, separator, hash_text = text.strip().partition(":")
+    try:
+        if not separator:
+            raise ValueError(text)
+        return Anchor(int(seq_text), hash_text.strip().rstrip("…").lower())
+    except ValueError:
+        raise CliError(
+            _(
+                "--anchor {value}: write the entry number and at least {digits} hex digits of "
+                "its hash, separated by a colon, e.g. 41:3f9a0c2d5e7b8a10.",
+                value=text,
+                digits=Anchor.MIN_PREFIX,
+            ),
+            _,
+        ) from None
+
+
+async def _verify(settings: Settings, anchors: list[Anchor], _: Translator) -> VerificationResult:
+    from bot.services.audit import verify
+
+    async with open_database(settings, _) as db:
+        return await verify(db, anchors)
+
+
+@audit.command("head", help=N_("Show the newest entry's number and hash, as the minutes print it."))
+@pass_cli
+def head_command(cli: CliContext) -> None:
+    _ = cli.translator
+    head = run_async(_head(cli.settings, _))
+    if head.seq == 0:
+        click.echo(_("The audit trail is empty."))
+        return
+    click.echo(
+        _("Head of the audit trail: entry {seq}, hash {hash}.", seq=head.seq, hash=head.hash)
+    )
+
+
+async def _head(settings: Settings, _: Translator) -> ChainHead:
+    from bot.services.audit import chain_head
+
+    async with open_database(settings, _) as db:
+        return await chain_head(db)
+
+
+@audit.command("show", help=N_("List the entries of the audit trail, oldest first."))
+@click.option(
+    "--last",
+    type=click.IntRange(min=1),
+    help=N_("Show only the newest N entries."),
+)
+@pass_cli
+def show_command(cli: CliContext, last: int | None) -> None:
+    _ = cli.translator
+    shown = run_async(_show(cli.settings, last, _))
+    if not shown:
+        click.echo(_("The audit trail is empty."))
+
+
+async def _show(settings: Settings, last: int | None, _: Translator) -> int:
+    """Prints the entries page by page; returns how many were shown."""
+    async with open_database(settings, _) as db:
+        if last is not None:
+            entries = await db.read.audit.latest(last)
+            for entry in entries:
+                click.echo(entry_line(entry, settings, _))
+            return len(entries)
+        shown, after = 0, 0
+        while page := await db.read.audit.entries_after(after, SHOW_PAGE):
+            for entry in page:
+                click.echo(entry_line(entry, settings, _))
+            shown += len(page)
+            after = page[-1].seq
+        return shown
+
+
+def entry_line(entry: ChainEntry, settings: Settings, _: Translator) -> str:
+    """``seq  local time  kind  subject  actor  details  hash``, details as stored."""
+    try:
+        when = format_local(entry.recorded_at_utc, _.language, settings.zone)
+    except ValueError:
+        when = entry.recorded_at  # a tampered time is shown as it is; verify names it
+    return "  ".join(
+        (
+            f"{entry.seq:>6}",
+            when,
+            entry.kind,
+            entry.subject,
+            entry.actor,
+            entry.details,
+            entry.hash[:SHORT_HASH],
+        )
+    )
