@@ -8,6 +8,7 @@ recognised and ignored, so a restart neither loses nor replays it.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from bot.domain.models import Platform
@@ -23,6 +24,26 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# Files are downloaded before the transaction opens, so no network wait ever holds the
+# database's writer lock. Larger files are refused by the handlers that accept files.
+PREFETCH_LIMIT_BYTES = 20 * 1024 * 1024
+
+
+async def _with_file_fetched(event: IncomingEvent) -> IncomingEvent:
+    incoming = event.file
+    if incoming is None or incoming.size > PREFETCH_LIMIT_BYTES:
+        return event
+    try:
+        content = await incoming.fetch()
+    except Exception:  # the handler will try again and tell the person if it still fails
+        log.warning("prefetching %s from %s failed", incoming.filename, event.platform, exc_info=True)
+        return event
+
+    async def cached() -> bytes:
+        return content
+
+    return replace(event, file=replace(incoming, fetch=cached, size=len(content)))
+
 
 class Dispatcher:
     def __init__(self, app: App, routes: Routes | None = None) -> None:
@@ -30,6 +51,7 @@ class Dispatcher:
         self._routes = routes or default_routes()
 
     async def handle(self, event: IncomingEvent) -> None:
+        event = await _with_file_fetched(event)
         async with self._app.db.transaction() as repos:
             if not await repos.processed_updates.mark(event.platform, event.event_key):
                 log.info("duplicate %s event %s ignored", event.platform, event.event_key)
