@@ -17,3 +17,15 @@ class Feature(Protocol):
 
 
 FEATURES: list[Feature] = []
+
+from bot.services.survey_deadlines import SurveyFeature  # noqa: E402
+
+FEATURES.append(SurveyFeature())
+
+from bot.services.correspondence_feature import correspondence_feature  # noqa: E402
+
+FEATURES.append(correspondence_feature)
+
+from bot.services.live_jobs import FEATURE as live_sessions_feature  # noqa: E402
+
+FEATURES.append(live_sessions_feature)

@@ -60,8 +60,12 @@ class Routes:
 def default_routes() -> Routes:
     from handlers import help as help_feature
     from handlers import linking
+    from handlers import surveys
+    from handlers import correspondence, correspondence_create
+    from handlers import live
 
     routes = Routes()
-    for feature in (help_feature, linking):
+    # Clerk and chair flows are short and come first; a survey answer may wait for days.
+    for feature in (help_feature, linking, correspondence, correspondence_create, live, surveys):
         feature.register(routes)
     return routes

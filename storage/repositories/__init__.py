@@ -21,6 +21,7 @@ from storage.repositories.persons import PersonRepository
 from storage.repositories.processed_updates import ProcessedUpdateRepository
 from storage.repositories.rounds import VoteRoundRepository
 from storage.repositories.secret_ballots import SecretBallotRepository
+from storage.repositories.sent_messages import SentMessageRepository
 from storage.repositories.sessions import SessionRepository
 from storage.repositories.survey_progress import SurveyProgressRepository
 from storage.repositories.surveys import SurveyRepository
@@ -48,6 +49,7 @@ class Repositories:
         "processed_updates",
         "rounds",
         "secret_ballots",
+        "sent_messages",
         "sessions",
         "survey_progress",
         "surveys",
@@ -76,6 +78,7 @@ class Repositories:
         self.correspondence = CorrespondenceRepositories(connection)
         self.live = LiveRepositories(connection)
         self.audit = AuditRepository(connection)
+        self.sent_messages = SentMessageRepository(connection)
 
 
 __all__ = ["Repositories"]

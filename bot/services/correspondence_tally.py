@@ -1,0 +1,245 @@
+"""Counting a correspondence session and the clerks' live tally, one message edited in place.
+
+The count is always read fresh from the database (the source of truth), so a tally edited late
+still shows the latest state. Confirmations are counted over the members the invitation was
+listed for; under art. 21(2) a member who voted counts as having confirmed delivery.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from html import escape
+from typing import TYPE_CHECKING
+
+from bot.domain.models import (
+    Body,
+    DeliveryConfirmation,
+    Motion,
+    Platform,
+    Role,
+    Session,
+    Vote,
+    VoteChoice,
+)
+from bot.domain.outcomes import required_count
+from bot.domain.rules import CorrespondenceRules
+from bot.i18n import Translator
+from bot.services.correspondence_create import voting_member_ids
+from bot.services.correspondence_wording import choice_label, motion_heading, quoted, when
+from bot.transport.events import ChatRef, MessageRef, OutgoingMessage
+from storage.records import VoteRound
+from storage.repositories import Repositories
+from storage.repositories.correspondence_messages import MessagePurpose, SessionMessage
+
+if TYPE_CHECKING:
+    from bot.app import App
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class MotionTally:
+    motion: Motion
+    vote_round: VoteRound | None
+    votes: tuple[Vote, ...]
+
+    def count(self, choice: VoteChoice) -> int:
+        return sum(1 for vote in self.votes if vote.choice is choice)
+
+    @property
+    def voted(self) -> int:
+        return len(self.votes)
+
+    def vote_of(self, person_id: int) -> Vote | None:
+        return next((vote for vote in self.votes if vote.person_id == person_id), None)
+
+
+@dataclass(frozen=True, slots=True)
+class SessionTally:
+    session: Session
+    body: Body
+    rules: CorrespondenceRules
+    member_ids: tuple[int, ...]  # the members the invitation was listed for
+    sent_ids: frozenset[int]  # ... and to whom it went out
+    confirmations: dict[int, DeliveryConfirmation]  # confirmed personally (or by voting)
+    motions: tuple[MotionTally, ...]
+
+    @property
+    def member_count(self) -> int:
+        return len(self.member_ids)
+
+    @property
+    def voter_ids(self) -> frozenset[int]:
+        return frozenset(vote.person_id for motion in self.motions for vote in motion.votes)
+
+    @property
+    def confirmed_ids(self) -> frozenset[int]:
+        confirmed = set(self.confirmations)
+        if self.rules.voting_counts_as_confirmation:
+            confirmed |= self.voter_ids
+        return frozenset(confirmed)
+
+    @property
+    def confirmed(self) -> int:
+        return len(self.confirmed_ids)
+
+    @property
+    def quorum_needed(self) -> int:
+        return max(required_count(self.rules.quorum, self.member_count), 1)
+
+    @property
+    def quorum_reached(self) -> bool:
+        return self.member_count > 0 and self.confirmed >= self.quorum_needed
+
+    @property
+    def missing_for_quorum(self) -> int:
+        return max(self.quorum_needed - self.confirmed, 0)
+
+    def pending_for(self, person_id: int) -> tuple[bool, tuple[MotionTally, ...]]:
+        """Whether the member still has to confirm delivery, and the motions not yet voted on."""
+        unconfirmed = person_id not in self.confirmed_ids
+        unvoted = tuple(m for m in self.motions if m.vote_of(person_id) is None)
+        return unconfirmed, unvoted
+
+
+async def load_tally(
+    repos: Repositories, session_id: int, rules: CorrespondenceRules
+) -> SessionTally:
+    session = await repos.sessions.get(session_id)
+    if session is None:
+        raise LookupError(f"no session {session_id}")
+    body = await repos.bodies.get(session.body_id)
+    assert body is not None
+    invitations = await repos.correspondence.progress.invitations(session_id)
+    member_ids = tuple(invitation.person_id for invitation in invitations)
+    progress = await repos.correspondence.progress.get(session_id)
+    if progress is None or progress.opened_at is None:
+        # Not opened yet: the members who would be invited now.
+        member_ids = tuple(await voting_member_ids(repos, session.body_id))
+    listed = set(member_ids)
+    confirmations = {
+        confirmation.person_id: confirmation
+        for confirmation in await repos.deliveries.list_for_session(session_id)
+        if confirmation.person_id in listed
+    }
+    motions = []
+    for motion in await repos.motions.list_for_session(session_id):
+        assert motion.id is not None
+        vote_round = await repos.rounds.latest(motion.id)
+        votes: Iterable[Vote] = ()
+        if vote_round is not None:
+            votes = await repos.votes.list_for_motion(motion.id, vote_round.round)
+        motions.append(
+            MotionTally(motion, vote_round, tuple(v for v in votes if v.person_id in listed))
+        )
+    return SessionTally(
+        session=session,
+        body=body,
+        rules=rules,
+        member_ids=member_ids,
+        sent_ids=frozenset(i.person_id for i in invitations if i.sent_at is not None),
+        confirmations=confirmations,
+        motions=tuple(motions),
+    )
+
+
+def tally_html(tally: SessionTally, _: Translator, now: datetime, *, closed: bool) -> str:
+    session = tally.session
+    assert session.deadline is not None
+    members = tally.member_count
+    lines = [
+        "<b>" + _("Correspondence session: {title}", title=escape(session.title)) + "</b>",
+        escape(tally.body.name),
+        _("Runs until {deadline}.", deadline=when(session.deadline, _)),
+        _("Invitation sent: {sent} of {members}", sent=len(tally.sent_ids), members=members),
+        _(
+            "Delivery confirmed: {confirmed} of {members} (quorum needs {needed})",
+            confirmed=tally.confirmed,
+            members=members,
+            needed=tally.quorum_needed,
+        )
+        + (" ✓" if tally.quorum_reached else ""),
+    ]
+    abstention = tally.rules.allow_abstention
+    for motion in tally.motions:
+        lines.append("")
+        lines.append(f"<b>{escape(motion_heading(motion.motion, _))}</b>: {quoted(motion.motion.title)}")
+        parts = [
+            _("Voted: {count}", count=motion.voted),
+            f"{choice_label(VoteChoice.ZA, _)}: {motion.count(VoteChoice.ZA)}",
+            f"{choice_label(VoteChoice.PROTI, _)}: {motion.count(VoteChoice.PROTI)}",
+        ]
+        if abstention:
+            parts.append(f"{choice_label(VoteChoice.VZDRZAN, _)}: {motion.count(VoteChoice.VZDRZAN)}")
+        lines.append(" · ".join(parts))
+    lines.append("")
+    if closed:
+        lines.append("<i>" + _("The session is closed; final state.") + "</i>")
+    else:
+        lines.append("<i>" + _("State at {time}.", time=when(now, _)) + "</i>")
+    return "\n".join(lines)
+
+
+async def clerk_ids(repos: Repositories, body_id: int) -> list[int]:
+    return [
+        membership.person_id
+        for membership in await repos.memberships.list_for_body(body_id, active_only=True)
+        if membership.role is Role.CLERK
+    ]
+
+
+async def post_tallies(app: App, session_id: int, rules: CorrespondenceRules) -> None:
+    """Send each clerk of the body the live tally and remember the messages to edit."""
+    tally = await load_tally(app.db.read, session_id, rules)
+    now = app.now()
+    refs: list[tuple[int, MessageRef]] = []
+    for clerk_id in await clerk_ids(app.db.read, tally.session.body_id):
+        person = await app.db.read.persons.get(clerk_id)
+        if person is None:
+            continue
+        _ = Translator(person.language)
+        message = OutgoingMessage(html=tally_html(tally, _, now, closed=False))
+        for ref in await app.messenger.send_to_person(clerk_id, message):
+            refs.append((clerk_id, ref))
+    async with app.db.transaction() as repos:
+        for clerk_id, ref in refs:
+            await repos.correspondence.messages.add(
+                SessionMessage(
+                    id=None,
+                    session_id=session_id,
+                    person_id=clerk_id,
+                    purpose=MessagePurpose.TALLY,
+                    platform=Platform(ref.chat.platform),
+                    chat_id=ref.chat.chat_id,
+                    message_id=ref.message_id,
+                    sent_at=now,
+                )
+            )
+
+
+def message_ref(stored: SessionMessage) -> MessageRef:
+    return MessageRef(ChatRef(stored.platform, stored.chat_id), stored.message_id)
+
+
+async def refresh_tallies(
+    app: App, session_id: int, rules: CorrespondenceRules, *, closed: bool = False
+) -> None:
+    """Edit every clerk's tally message to the current count."""
+    read = app.db.read
+    stored = await read.correspondence.messages.list(session_id, MessagePurpose.TALLY)
+    if not stored:
+        return
+    tally = await load_tally(read, session_id, rules)
+    now = app.now()
+    translators: dict[int, Translator] = {}
+    for message in stored:
+        if message.person_id not in translators:
+            person = await read.persons.get(message.person_id)
+            translators[message.person_id] = Translator(person.language if person else None)
+        _ = translators[message.person_id]
+        await app.messenger.edit(
+            message_ref(message), OutgoingMessage(html=tally_html(tally, _, now, closed=closed))
+        )

@@ -1,0 +1,25 @@
+"""The correspondence-session tables (migration 0002), reached as ``repos.correspondence``."""
+
+from __future__ import annotations
+
+import aiosqlite
+
+from storage.repositories.correspondence_drafts import CorrespondenceDraftRepository
+from storage.repositories.correspondence_messages import CorrespondenceMessageRepository
+from storage.repositories.correspondence_outcomes import CorrespondenceOutcomeRepository
+from storage.repositories.correspondence_progress import CorrespondenceProgressRepository
+from storage.repositories.correspondence_reminders import CorrespondenceReminderRepository
+
+
+class CorrespondenceRepositories:
+    """``progress`` (steps and invited members), ``messages``, ``drafts``, ``outcomes``,
+    ``reminders``; all bound to the same connection as the other repositories."""
+
+    __slots__ = ("drafts", "messages", "outcomes", "progress", "reminders")
+
+    def __init__(self, connection: aiosqlite.Connection) -> None:
+        self.progress = CorrespondenceProgressRepository(connection)
+        self.messages = CorrespondenceMessageRepository(connection)
+        self.drafts = CorrespondenceDraftRepository(connection)
+        self.outcomes = CorrespondenceOutcomeRepository(connection)
+        self.reminders = CorrespondenceReminderRepository(connection)

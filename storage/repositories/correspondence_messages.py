@@ -1,0 +1,94 @@
+"""Chat messages of a correspondence session that the bot edits later.
+
+A member's invitation and voting messages lose their buttons once used or when the session
+closes; each clerk's live tally is one message per chat, edited in place.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from bot.domain.models import Platform
+from storage.columns import parse_utc, utc_text
+from storage.repositories.base import Repository
+
+
+class MessagePurpose(StrEnum):
+    INVITATION = "invitation"
+    VOTE = "vote"
+    TALLY = "tally"
+
+
+@dataclass(frozen=True, slots=True)
+class SessionMessage:
+    id: int | None
+    session_id: int
+    person_id: int
+    purpose: MessagePurpose
+    platform: Platform
+    chat_id: str
+    message_id: str
+    sent_at: datetime
+    motion_id: int | None = None
+
+
+COLUMNS = "id, session_id, person_id, purpose, motion_id, platform, chat_id, message_id, sent_at"
+
+
+def message_from_row(row: sqlite3.Row) -> SessionMessage:
+    return SessionMessage(
+        id=row["id"],
+        session_id=row["session_id"],
+        person_id=row["person_id"],
+        purpose=MessagePurpose(row["purpose"]),
+        motion_id=row["motion_id"],
+        platform=Platform(row["platform"]),
+        chat_id=row["chat_id"],
+        message_id=row["message_id"],
+        sent_at=parse_utc(row["sent_at"]),
+    )
+
+
+class CorrespondenceMessageRepository(Repository):
+    __slots__ = ()
+
+    async def add(self, message: SessionMessage) -> None:
+        """Remember a message; remembering the same chat message again changes nothing."""
+        await self._run(
+            "INSERT INTO correspondence_messages (session_id, person_id, purpose, motion_id, "
+            "platform, chat_id, message_id, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (platform, chat_id, message_id) DO NOTHING",
+            (
+                message.session_id,
+                message.person_id,
+                message.purpose.value,
+                message.motion_id,
+                message.platform.value,
+                message.chat_id,
+                message.message_id,
+                utc_text(message.sent_at),
+            ),
+        )
+
+    async def list(
+        self,
+        session_id: int,
+        purpose: MessagePurpose,
+        *,
+        person_id: int | None = None,
+        motion_id: int | None = None,
+    ) -> list[SessionMessage]:
+        """In the order they were sent; narrowed to a person and/or a motion when given."""
+        sql = f"SELECT {COLUMNS} FROM correspondence_messages WHERE session_id = ? AND purpose = ?"
+        params: list[object] = [session_id, purpose.value]
+        if person_id is not None:
+            sql += " AND person_id = ?"
+            params.append(person_id)
+        if motion_id is not None:
+            sql += " AND motion_id = ?"
+            params.append(motion_id)
+        rows = await self._all(sql + " ORDER BY sent_at, id", params)
+        return [message_from_row(row) for row in rows]

@@ -1,0 +1,221 @@
+"""How far each correspondence session has come, and to whom its invitation goes.
+
+Every step (opening, reporting the sending, the quorum notice, closing, announcing the result)
+is claimed with an ``UPDATE ... WHERE <column> IS NULL``: whoever changes the row does the step,
+so a restart or a second caller never repeats it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from storage.columns import optional_parse_utc, parse_utc, utc_text
+from storage.repositories.base import Repository
+
+
+class Source(StrEnum):
+    CHAT = "chat"  # the clerk's guided creation
+    CLI = "cli"  # sejabot session create FILE
+
+
+class Milestone(StrEnum):
+    """Columns of ``correspondence_sessions`` that are claimed once."""
+
+    OPENED = "opened_at"
+    SENDING_REPORTED = "sending_reported_at"
+    QUORUM_REPORTED = "quorum_reported_at"
+    CLOSED = "closed_at"
+    RESULTS_SENT = "results_sent_at"
+
+
+@dataclass(frozen=True, slots=True)
+class CorrespondenceProgress:
+    session_id: int
+    source: Source
+    created_by: int | None
+    ready_at: datetime
+    opened_at: datetime | None = None
+    sending_reported_at: datetime | None = None
+    quorum_reported_at: datetime | None = None
+    closed_at: datetime | None = None
+    results_sent_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class InvitationRecord:
+    session_id: int
+    person_id: int
+    listed_at: datetime
+    claimed_at: datetime | None = None
+    attempts: int = 0
+    sent_at: datetime | None = None
+    chats: int = 0
+
+
+PROGRESS_COLUMNS = (
+    "session_id, source, created_by, ready_at, opened_at, sending_reported_at, "
+    "quorum_reported_at, closed_at, results_sent_at"
+)
+INVITATION_COLUMNS = "session_id, person_id, listed_at, claimed_at, attempts, sent_at, chats"
+
+
+def progress_from_row(row: sqlite3.Row) -> CorrespondenceProgress:
+    return CorrespondenceProgress(
+        session_id=row["session_id"],
+        source=Source(row["source"]),
+        created_by=row["created_by"],
+        ready_at=parse_utc(row["ready_at"]),
+        opened_at=optional_parse_utc(row["opened_at"]),
+        sending_reported_at=optional_parse_utc(row["sending_reported_at"]),
+        quorum_reported_at=optional_parse_utc(row["quorum_reported_at"]),
+        closed_at=optional_parse_utc(row["closed_at"]),
+        results_sent_at=optional_parse_utc(row["results_sent_at"]),
+    )
+
+
+def invitation_from_row(row: sqlite3.Row) -> InvitationRecord:
+    return InvitationRecord(
+        session_id=row["session_id"],
+        person_id=row["person_id"],
+        listed_at=parse_utc(row["listed_at"]),
+        claimed_at=optional_parse_utc(row["claimed_at"]),
+        attempts=row["attempts"],
+        sent_at=optional_parse_utc(row["sent_at"]),
+        chats=row["chats"],
+    )
+
+
+class CorrespondenceProgressRepository(Repository):
+    __slots__ = ()
+
+    async def add_ready(
+        self, session_id: int, source: Source, created_by: int | None, ready_at: datetime
+    ) -> CorrespondenceProgress:
+        row = await self._one(
+            "INSERT INTO correspondence_sessions (session_id, source, created_by, ready_at) "
+            f"VALUES (?, ?, ?, ?) RETURNING {PROGRESS_COLUMNS}",
+            (session_id, source.value, created_by, utc_text(ready_at)),
+        )
+        assert row is not None
+        return progress_from_row(row)
+
+    async def get(self, session_id: int) -> CorrespondenceProgress | None:
+        row = await self._one(
+            f"SELECT {PROGRESS_COLUMNS} FROM correspondence_sessions WHERE session_id = ?",
+            (session_id,),
+        )
+        return None if row is None else progress_from_row(row)
+
+    async def claim(self, session_id: int, milestone: Milestone, at: datetime) -> bool:
+        """Record ``milestone`` unless it was recorded before; True when this call did it."""
+        changed = await self._run(
+            f"UPDATE correspondence_sessions SET {milestone.value} = ? "
+            f"WHERE session_id = ? AND {milestone.value} IS NULL",
+            (utc_text(at), session_id),
+        )
+        return changed == 1
+
+    async def waiting_to_open(self) -> list[int]:
+        """Sessions stored as ready whose members are not listed yet, oldest first."""
+        rows = await self._all(
+            "SELECT session_id FROM correspondence_sessions WHERE opened_at IS NULL "
+            "ORDER BY ready_at, session_id"
+        )
+        return [row["session_id"] for row in rows]
+
+    async def running(self) -> list[int]:
+        """Opened and not yet closed, in the order they opened."""
+        rows = await self._all(
+            "SELECT session_id FROM correspondence_sessions "
+            "WHERE opened_at IS NOT NULL AND closed_at IS NULL ORDER BY opened_at, session_id"
+        )
+        return [row["session_id"] for row in rows]
+
+    async def results_unsent(self) -> list[int]:
+        rows = await self._all(
+            "SELECT session_id FROM correspondence_sessions "
+            "WHERE closed_at IS NOT NULL AND results_sent_at IS NULL ORDER BY closed_at"
+        )
+        return [row["session_id"] for row in rows]
+
+    async def all_ids(self) -> list[int]:
+        """Every correspondence session beyond the draft, newest first."""
+        rows = await self._all(
+            "SELECT session_id FROM correspondence_sessions ORDER BY ready_at DESC, session_id DESC"
+        )
+        return [row["session_id"] for row in rows]
+
+    # --- the members invited ------------------------------------------------------------
+
+    async def list_members(
+        self, session_id: int, person_ids: Iterable[int], at: datetime
+    ) -> None:
+        """Put the members on the session's list (once; listing again changes nothing)."""
+        await self._run_many(
+            "INSERT INTO correspondence_invitations (session_id, person_id, listed_at) "
+            "VALUES (?, ?, ?) ON CONFLICT (session_id, person_id) DO NOTHING",
+            [(session_id, person_id, utc_text(at)) for person_id in person_ids],
+        )
+
+    async def invitations(self, session_id: int) -> list[InvitationRecord]:
+        rows = await self._all(
+            f"SELECT {INVITATION_COLUMNS} FROM correspondence_invitations WHERE session_id = ? "
+            "ORDER BY person_id",
+            (session_id,),
+        )
+        return [invitation_from_row(row) for row in rows]
+
+    async def invitation(self, session_id: int, person_id: int) -> InvitationRecord | None:
+        row = await self._one(
+            f"SELECT {INVITATION_COLUMNS} FROM correspondence_invitations "
+            "WHERE session_id = ? AND person_id = ?",
+            (session_id, person_id),
+        )
+        return None if row is None else invitation_from_row(row)
+
+    async def unsent(self, session_id: int, max_attempts: int) -> list[InvitationRecord]:
+        rows = await self._all(
+            f"SELECT {INVITATION_COLUMNS} FROM correspondence_invitations "
+            "WHERE session_id = ? AND sent_at IS NULL AND attempts < ? ORDER BY person_id",
+            (session_id, max_attempts),
+        )
+        return [invitation_from_row(row) for row in rows]
+
+    async def claim_invitation(
+        self, session_id: int, person_id: int, at: datetime, stale_before: datetime
+    ) -> bool:
+        """Take the unsent invitation for sending; a claim older than ``stale_before`` lapses."""
+        changed = await self._run(
+            "UPDATE correspondence_invitations SET claimed_at = ? "
+            "WHERE session_id = ? AND person_id = ? AND sent_at IS NULL "
+            "AND (claimed_at IS NULL OR claimed_at < ?)",
+            (utc_text(at), session_id, person_id, utc_text(stale_before)),
+        )
+        return changed == 1
+
+    async def mark_sent(self, session_id: int, person_id: int, at: datetime, chats: int) -> None:
+        await self._run(
+            "UPDATE correspondence_invitations SET sent_at = ?, chats = ?, claimed_at = NULL, "
+            "attempts = attempts + 1 WHERE session_id = ? AND person_id = ? AND sent_at IS NULL",
+            (utc_text(at), chats, session_id, person_id),
+        )
+
+    async def mark_failed(self, session_id: int, person_id: int, *, counts: bool) -> None:
+        """Release the claim; ``counts`` says whether this was a real failed attempt (a member
+        with no linked chat yet is simply waiting, not failing)."""
+        await self._run(
+            "UPDATE correspondence_invitations SET claimed_at = NULL, "
+            "attempts = attempts + ? WHERE session_id = ? AND person_id = ? AND sent_at IS NULL",
+            (1 if counts else 0, session_id, person_id),
+        )
+
+    async def release_claims(self) -> int:
+        """At start: claims of a process that stopped mid-sending are void."""
+        return await self._run(
+            "UPDATE correspondence_invitations SET claimed_at = NULL "
+            "WHERE sent_at IS NULL AND claimed_at IS NOT NULL"
+        )
