@@ -1,0 +1,190 @@
+"""The running bot sends what convening stored: invitations, then reminders (art. 16-20).
+
+The database is the outbox. Each person's invitation is marked sent right after it reached at
+least one of their chats, so a crash while sending resumes with those not yet served and nobody
+gets two. A member who has not linked a chat account yet stays unsent and is served as soon as
+they link. Reminders go to members who have not answered, once per reminder time.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from bot.domain.audit_chain import SYSTEM_ACTOR, AuditKind, session_subject
+from bot.domain.models import Person, Session, SessionStatus
+from bot.i18n import Translator
+from bot.services.live_agenda import load_agenda
+from bot.services.live_calendar import CALENDAR_FILENAME, CALENDAR_MEDIA_TYPE, session_calendar
+from bot.services.live_invitation_texts import attendance_question, invitation_text, reminder_text
+from bot.transport.events import OutgoingFile, OutgoingMessage
+from storage.repositories import Repositories
+from storage.repositories.live_sessions import InvitedAs, LiveInvitation
+
+if TYPE_CHECKING:
+    from bot.app import App
+
+log = logging.getLogger(__name__)
+
+OUTBOX_STATUSES = (SessionStatus.CONVENED, SessionStatus.OPEN)
+SEND_LEASE = timedelta(minutes=2)  # a claimed invitation not sent by then is claimed again
+
+
+async def invitation_messages(
+    repos: Repositories,
+    app: App,
+    session: Session,
+    person: Person,
+    role: InvitedAs,
+    now: datetime,
+) -> list[OutgoingMessage]:
+    """The invitation with its calendar file and materials, then (for members) the question."""
+    assert session.id is not None
+    _ = Translator(person.language)
+    body = await repos.bodies.get(session.body_id)
+    body_name = body.name if body else ""
+    rule_set = app.rule_set(body.rule_set if body else app.settings.default_rule_set)
+    agenda = await load_agenda(repos, session.id)
+    info = await repos.live.sessions.info(session.id)
+    files = [
+        OutgoingFile(
+            CALENDAR_FILENAME,
+            CALENDAR_MEDIA_TYPE,
+            session_calendar(
+                session,
+                body_name,
+                [item.title for item in agenda],
+                now,
+                _,
+                ends_at=info.ends_at if info else None,
+            ),
+        )
+    ]
+    for material in await repos.materials.list_for_session(session.id):
+        assert material.id is not None
+        content = await repos.materials.get_content(material.id)
+        if content is not None:
+            files.append(OutgoingFile(material.filename, material.media_type, content))
+    text = invitation_text(
+        session,
+        body_name,
+        agenda,
+        rule_set,
+        _,
+        urgency_reason=info.urgency_reason if info and info.urgent else "",
+        material_count=len(files) - 1,
+        for_information=role is not InvitedAs.MEMBER,
+    )
+    messages = [OutgoingMessage(html=text, files=tuple(files))]
+    if role is InvitedAs.MEMBER:
+        messages.append(attendance_question(session.id, _))
+    return messages
+
+
+async def _send(app: App, person_id: int, messages: list[OutgoingMessage]) -> set[str]:
+    """Sends the messages to every chat of the person; returns the platforms that got them."""
+    platforms: set[str] = set()
+    for message in messages:
+        for ref in await app.messenger.send_to_person(person_id, message):
+            platforms.add(ref.chat.platform.value)
+    return platforms
+
+
+async def _pending_sessions(app: App) -> list[Session]:
+    sessions = []
+    for session_id in await app.db.read.live.sessions.session_ids():
+        session = await app.db.read.sessions.get(session_id)
+        if session is not None and session.status in OUTBOX_STATUSES:
+            sessions.append(session)
+    return sessions
+
+
+async def send_invitations(app: App) -> int:
+    """Sends every invitation not yet sent; returns how many people were served."""
+    served = 0
+    for session in await _pending_sessions(app):
+        assert session.id is not None
+        for invitation in await app.db.read.live.sessions.unsent(session.id):
+            person = await app.db.read.persons.get(invitation.person_id)
+            if person is None or not await app.messenger.person_chats(invitation.person_id):
+                continue
+            now = app.now()
+            async with app.db.transaction() as repos:
+                claimed = await repos.live.sessions.claim(
+                    session.id, invitation.person_id, now, now - SEND_LEASE
+                )
+            if not claimed:
+                continue
+            messages = await invitation_messages(
+                app.db.read, app, session, person, invitation.role, now
+            )
+            platforms = await _send(app, invitation.person_id, messages)
+            if not platforms:
+                continue
+            async with app.db.transaction() as repos:
+                await repos.live.sessions.mark_sent(session.id, invitation.person_id, now)
+                for platform in sorted(platforms):
+                    await repos.audit.append(
+                        AuditKind.SESSION_INVITATION_SENT,
+                        session_subject(session.id),
+                        SYSTEM_ACTOR,
+                        {"person": invitation.person_id, "platform": platform},
+                        now,
+                    )
+            served += 1
+    if served:
+        log.info("live-session invitations sent to %d people", served)
+    return served
+
+
+def _reminder_due(reminders: list[datetime], now: datetime) -> datetime | None:
+    due = [moment for moment in reminders if moment <= now]
+    return due[-1] if due else None
+
+
+def _needs_reminder(invitation: LiveInvitation, due: datetime) -> bool:
+    return (
+        invitation.role is InvitedAs.MEMBER
+        and invitation.sent_at is not None
+        and invitation.answer is None
+        and invitation.sent_at < due
+        and (invitation.reminded_for is None or invitation.reminded_for < due)
+    )
+
+
+async def send_reminders(app: App) -> int:
+    """Reminds members who have not answered, once per reminder time that has come."""
+    reminded = 0
+    now = app.now()
+    for session in await _pending_sessions(app):
+        assert session.id is not None
+        if session.status is not SessionStatus.CONVENED or (
+            session.starts_at is not None and session.starts_at <= now
+        ):
+            continue
+        due = _reminder_due(await app.db.read.live.sessions.reminders(session.id), now)
+        if due is None:
+            continue
+        body = await app.db.read.bodies.get(session.body_id)
+        for invitation in await app.db.read.live.sessions.invitations(session.id):
+            if not _needs_reminder(invitation, due):
+                continue
+            person = await app.db.read.persons.get(invitation.person_id)
+            if person is None:
+                continue
+            _ = Translator(person.language)
+            messages = [
+                OutgoingMessage(html=reminder_text(session, body.name if body else "", _)),
+                attendance_question(session.id, _, reminder=True),
+            ]
+            # Claimed before sending: a reminder lost in a crash is better than one sent twice.
+            async with app.db.transaction() as repos:
+                claimed = await repos.live.sessions.claim_reminder(
+                    session.id, invitation.person_id, due
+                )
+            if claimed and await _send(app, invitation.person_id, messages):
+                reminded += 1
+    if reminded:
+        log.info("live-session reminders sent to %d members", reminded)
+    return reminded

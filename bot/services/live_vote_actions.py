@@ -1,0 +1,366 @@
+"""Votes and elections at a live session with the messages they cause.
+
+Opening a vote sends the ballot to the members present at its presence check and asks the
+others to confirm presence first (their ballot follows the confirmation). Closing it, by the
+chair or by its timer, announces the result with its numbers to everyone; a secret round adds
+the list of receipts with their choices.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from bot.domain.audit_chain import SYSTEM_ACTOR
+from bot.domain.models import Election, Motion, VoteKind
+from bot.domain.rules import RuleSet
+from bot.i18n import Translator
+from bot.services.live_agenda import (
+    everyone,
+    item_for_election,
+    item_for_motion,
+    load_agenda,
+    persons_by_id,
+    session_context,
+)
+from bot.services.live_audit import record_election_outcome, record_motion_outcome
+from bot.services.live_effects import Effects, deliver_all
+from bot.services.live_elections import (
+    ElectionOpenOutcome,
+    ballot_candidates,
+    close_election_round,
+    due_election_rounds,
+    election_result,
+    first_letter,
+    open_election_round,
+)
+from bot.services.live_result_texts import (
+    election_receipt_lines,
+    election_result_lines,
+    motion_result_lines,
+    receipt_lines,
+)
+from bot.services.live_vote_texts import ballot_message, election_ballot, presence_request
+from bot.services.live_voting import (
+    ARRIVAL_GRACE,
+    OpenOutcome,
+    close_vote,
+    due_rounds,
+    has_voted,
+    open_practice_vote,
+    open_vote,
+    round_result,
+)
+from bot.services.live_wording import session_name
+from bot.transport.events import OutgoingMessage
+from storage.repositories import Repositories
+from storage.repositories.live_elections import LiveElectionRound
+from storage.repositories.live_rounds import ClosedBy, LiveRound
+
+if TYPE_CHECKING:
+    from bot.app import App
+
+log = logging.getLogger(__name__)
+
+
+async def rule_set_of(repos: Repositories, app: App, session_id: int) -> RuleSet:
+    context = await session_context(repos, session_id)
+    return app.rule_set(context.body.rule_set if context else app.settings.default_rule_set)
+
+
+async def _session_title(repos: Repositories, session_id: int, _: Translator) -> str:
+    context = await session_context(repos, session_id)
+    return session_name(context.session, context.body.name, _) if context else ""
+
+
+async def _motion_ballot(
+    repos: Repositories, app: App, live_round: LiveRound, _: Translator
+) -> OutgoingMessage | None:
+    motion = await repos.motions.get(live_round.motion_id)
+    if motion is None:
+        return None
+    item = item_for_motion(await load_agenda(repos, live_round.session_id), live_round.motion_id)
+    return ballot_message(
+        motion,
+        item.number if item else None,
+        live_round.round,
+        await rule_set_of(repos, app, live_round.session_id),
+        live_round.closes_at,
+        live_round.repeat_reason,
+        _,
+    )
+
+
+async def _election_ballot(
+    repos: Repositories, app: App, live_round: LiveElectionRound, _: Translator
+) -> OutgoingMessage | None:
+    election = await repos.elections.get(live_round.election_id)
+    if election is None:
+        return None
+    rule_set = await rule_set_of(repos, app, live_round.session_id)
+    item = item_for_election(
+        await load_agenda(repos, live_round.session_id), live_round.election_id
+    )
+    letter = (
+        first_letter(election)
+        if live_round.stage == 1 and rule_set.elections.alphabet_start_by_lot
+        else ""
+    )
+    return election_ballot(
+        election,
+        item.number if item else None,
+        live_round.round,
+        live_round.stage,
+        await ballot_candidates(repos, election, live_round.round),
+        0,
+        live_round.closes_at,
+        letter,
+        _,
+    )
+
+
+async def send_open_ballots(
+    repos: Repositories, app: App, session_id: int, person_id: int, effects: Effects
+) -> None:
+    """Sends a present member the ballot of every open vote they have not voted in yet."""
+    person = await repos.persons.get(person_id)
+    if person is None:
+        return
+    _ = Translator(person.language)
+    present_at: dict[int, bool] = {}
+
+    async def is_present(checkpoint: int | None) -> bool:
+        if checkpoint is None:
+            return True
+        if checkpoint not in present_at:
+            present_at[checkpoint] = person_id in await repos.live.presence.present(
+                session_id, checkpoint
+            )
+        return present_at[checkpoint]
+
+    for live_round in await repos.live.rounds.open_rounds(session_id):
+        if live_round.checkpoint is None or not await is_present(live_round.checkpoint):
+            continue
+        if await has_voted(repos, live_round, person_id):
+            continue
+        message = await _motion_ballot(repos, app, live_round, _)
+        if message is not None:
+            effects.send(person_id, message)
+    for election_round in await repos.live.elections.open_rounds(session_id):
+        if not await is_present(election_round.checkpoint):
+            continue
+        voters = await repos.elections.participants(
+            election_round.election_id, election_round.round
+        )
+        if person_id in voters:
+            continue
+        message = await _election_ballot(repos, app, election_round, _)
+        if message is not None:
+            effects.send(person_id, message)
+
+
+async def _distribute(
+    repos: Repositories,
+    app: App,
+    session_id: int,
+    checkpoint: int,
+    new_checkpoint: bool,
+    effects: Effects,
+) -> None:
+    """Ballots to members present at the check; a presence request to the others."""
+    present = set(await repos.live.presence.present(session_id, checkpoint))
+    roll_ids = await repos.live.sessions.roll(session_id)
+    for person_id, person in (await persons_by_id(repos, roll_ids)).items():
+        if person_id in present:
+            await send_open_ballots(repos, app, session_id, person_id, effects)
+            continue
+        _ = Translator(person.language)
+        reason = _("a vote is starting; your ballot follows your confirmation")
+        effects.send(
+            person_id,
+            presence_request(await _session_title(repos, session_id, _), session_id, reason, _),
+        )
+    if new_checkpoint:
+        effects.new_panels.add(session_id)
+    else:
+        effects.panels.add(session_id)
+
+
+async def start_vote(
+    repos: Repositories,
+    app: App,
+    session_id: int,
+    motion: Motion,
+    now: datetime,
+    duration: timedelta | None,
+    repeat_reason: str | None = None,
+    actor: str = SYSTEM_ACTOR,
+) -> tuple[OpenOutcome, Effects]:
+    effects = Effects()
+    rule_set = await rule_set_of(repos, app, session_id)
+    outcome = await open_vote(
+        repos,
+        rule_set,
+        session_id,
+        motion,
+        now,
+        duration,
+        repeat_reason=repeat_reason,
+        actor=actor,
+    )
+    if outcome.round is None or outcome.checkpoint is None:
+        return outcome, effects
+    await _distribute(
+        repos, app, session_id, outcome.checkpoint.checkpoint, outcome.new_checkpoint, effects
+    )
+    if outcome.round.closes_at is not None:
+        effects.deadlines.append(outcome.round.closes_at + ARRIVAL_GRACE)
+    return outcome, effects
+
+
+async def start_election(
+    repos: Repositories,
+    app: App,
+    session_id: int,
+    election: Election,
+    now: datetime,
+    duration: timedelta | None,
+    actor: str = SYSTEM_ACTOR,
+) -> tuple[ElectionOpenOutcome, Effects]:
+    effects = Effects()
+    rule_set = await rule_set_of(repos, app, session_id)
+    outcome = await open_election_round(repos, rule_set, session_id, election, now, duration, actor)
+    if outcome.round is None or outcome.checkpoint is None:
+        return outcome, effects
+    await _distribute(
+        repos, app, session_id, outcome.checkpoint.checkpoint, outcome.new_checkpoint, effects
+    )
+    if outcome.round.closes_at is not None:
+        effects.deadlines.append(outcome.round.closes_at + ARRIVAL_GRACE)
+    return outcome, effects
+
+
+async def start_practice(
+    repos: Repositories,
+    app: App,
+    session_id: int,
+    vote_kind: VoteKind,
+    now: datetime,
+    duration: timedelta | None,
+    _: Translator,
+    actor: str = SYSTEM_ACTOR,
+) -> tuple[LiveRound, Effects]:
+    """A practice vote for the whole roll, in the language of whoever started it."""
+    effects = Effects()
+    live_round = await open_practice_vote(
+        repos,
+        session_id,
+        _("Practice vote"),
+        _("Do you see the buttons FOR and AGAINST and can you confirm your choice?"),
+        vote_kind,
+        now,
+        duration,
+        actor,
+    )
+    for person_id, person in (
+        await persons_by_id(repos, await repos.live.sessions.roll(session_id))
+    ).items():
+        message = await _motion_ballot(repos, app, live_round, Translator(person.language))
+        if message is not None:
+            effects.send(person_id, message)
+    effects.panels.add(session_id)
+    if live_round.closes_at is not None:
+        effects.deadlines.append(live_round.closes_at + ARRIVAL_GRACE)
+    return live_round, effects
+
+
+async def finish_round(
+    repos: Repositories,
+    app: App,
+    live_round: LiveRound,
+    now: datetime,
+    closed_by: ClosedBy,
+    actor: str = SYSTEM_ACTOR,
+) -> Effects:
+    """Closes a vote and announces its result to everyone (nothing if it was closed already)."""
+    effects = Effects()
+    closed = await close_vote(repos, live_round, now, closed_by, actor)
+    if closed is None:
+        return effects
+    motion = await repos.motions.get(closed.motion_id)
+    if motion is None:
+        return effects
+    rule_set = await rule_set_of(repos, app, closed.session_id)
+    result = await round_result(repos, rule_set, motion, closed)
+    await record_motion_outcome(repos, result, now, actor)
+    item = item_for_motion(await load_agenda(repos, closed.session_id), closed.motion_id)
+    recipients = await persons_by_id(repos, await everyone(repos, closed.session_id))
+    for person_id, person in recipients.items():
+        _ = Translator(person.language)
+        lines = motion_result_lines(result, item.number if item else None, rule_set, _)
+        effects.send(person_id, OutgoingMessage(html="\n".join(lines)))
+        if result.secret is not None:
+            effects.send(person_id, OutgoingMessage(html="\n".join(receipt_lines(result, _))))
+    effects.panels.add(closed.session_id)
+    return effects
+
+
+async def finish_election_round(
+    repos: Repositories,
+    app: App,
+    live_round: LiveElectionRound,
+    now: datetime,
+    closed_by: ClosedBy,
+    actor: str = SYSTEM_ACTOR,
+) -> Effects:
+    """Closes an election round and announces its result to everyone."""
+    effects = Effects()
+    closed = await close_election_round(repos, live_round, now, closed_by, actor)
+    if closed is None:
+        return effects
+    election = await repos.elections.get(closed.election_id)
+    if election is None:
+        return effects
+    rule_set = await rule_set_of(repos, app, closed.session_id)
+    result = await election_result(repos, rule_set, election, closed)
+    await record_election_outcome(repos, result, now, actor)
+    item = item_for_election(await load_agenda(repos, closed.session_id), closed.election_id)
+    recipients = await persons_by_id(repos, await everyone(repos, closed.session_id))
+    for person_id, person in recipients.items():
+        _ = Translator(person.language)
+        lines = election_result_lines(result, item.number if item else None, rule_set, _)
+        effects.send(person_id, OutgoingMessage(html="\n".join(lines)))
+        if result.outcome is not None:
+            effects.send(
+                person_id, OutgoingMessage(html="\n".join(election_receipt_lines(result, _)))
+            )
+    effects.panels.add(closed.session_id)
+    return effects
+
+
+async def close_due_votes(app: App) -> int:
+    """Closes every vote whose set time has passed; used by timers and at start."""
+    closed = 0
+    now = app.now()
+    for live_round in await due_rounds(app.db.read, now):
+        async with app.db.transaction() as repos:
+            current = await repos.live.rounds.get(live_round.motion_id, live_round.round)
+            if current is None or not current.is_open:
+                continue
+            effects = await finish_round(repos, app, current, now, ClosedBy.TIMER)
+        await deliver_all(app, effects)
+        closed += 1
+    for election_round in await due_election_rounds(app.db.read, now, ARRIVAL_GRACE):
+        async with app.db.transaction() as repos:
+            current_election = await repos.live.elections.get_round(
+                election_round.election_id, election_round.round
+            )
+            if current_election is None or not current_election.is_open:
+                continue
+            effects = await finish_election_round(repos, app, current_election, now, ClosedBy.TIMER)
+        await deliver_all(app, effects)
+        closed += 1
+    if closed:
+        log.info("%d live votes closed at their set time", closed)
+    return closed
