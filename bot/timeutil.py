@@ -73,6 +73,23 @@ _DURATION = re.compile(
 
 _FORMATS = {"sl": "d. M. y 'ob' H.mm", "en": "d MMM y HH:mm"}
 
+# Reminders and terms are days or weeks; a longer duration is a typing mistake, and a bound
+# keeps "deadline - duration" inside the calendar.
+MAX_DURATION = timedelta(days=3650)
+MAX_QUOTED_INPUT = 80  # characters of a person's text repeated in an error message
+
+
+# Zero-width characters and direction marks that phones and copying from documents slip in.
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
+
+
+def _visible(text: str) -> str:
+    return _INVISIBLE.sub("", text)
+
+
+def _shortened(text: str) -> str:
+    return text if len(text) <= MAX_QUOTED_INPUT else text[: MAX_QUOTED_INPUT - 1] + "…"
+
 
 class TimeInputError(ValueError):
     """A date, time or duration a person typed that cannot be used.
@@ -82,7 +99,11 @@ class TimeInputError(ValueError):
 
     def __init__(self, message: str, params: Mapping[str, object]) -> None:
         self.message = message
-        self.params = dict(params)
+        # The text is quoted back to the person: a pasted page must not come back whole.
+        self.params = {
+            name: _shortened(value) if name == "text" and isinstance(value, str) else value
+            for name, value in params.items()
+        }
         super().__init__(message.format(**self.params))
 
     def translate(self, translator: Translator) -> str:
@@ -145,7 +166,17 @@ def parse_local_datetime(
     December means next January. A date without an hour is refused: a correspondence session
     ends at an exact date and hour (art. 21).
     """
-    stripped = text.strip()
+    try:
+        return _parse_local(text, now, zone)
+    except OverflowError:  # year 1 or 9999 moved across the offset or past midnight
+        raise DateParseError(
+            N_('"{text}": the year is out of range. Write it like {example}.'),
+            {"text": text.strip(), "example": EXAMPLE_DATETIME},
+        ) from None
+
+
+def _parse_local(text: str, now: datetime | None, zone: ZoneInfo) -> datetime:
+    stripped = _visible(text).strip()
     if not stripped:
         raise DateParseError(
             N_("Write a date and hour, for example {example}."), {"example": EXAMPLE_DATETIME}
@@ -176,7 +207,7 @@ def parse_local_datetime(
 
 def parse_duration(text: str) -> timedelta:
     """Parse "24h", "90m", "2d", "1d12h" (also "90 min") into a positive timedelta."""
-    match = _DURATION.match(text) if isinstance(text, str) else None
+    match = _DURATION.match(_visible(text)) if isinstance(text, str) else None
     if match is None or not any(match.groupdict().values()):
         raise DurationParseError(
             N_(
@@ -185,8 +216,16 @@ def parse_duration(text: str) -> timedelta:
             ),
             {"text": text},
         )
-    parts = {unit: int(amount or 0) for unit, amount in match.groupdict().items()}
-    duration = timedelta(**parts)
+    try:
+        parts = {unit: int(amount or 0) for unit, amount in match.groupdict().items()}
+        duration = timedelta(**parts)
+    except (OverflowError, ValueError):  # more digits than a number or a timedelta holds
+        duration = MAX_DURATION + timedelta(days=1)
+    if duration > MAX_DURATION:
+        raise DurationParseError(
+            N_('"{text}" is too long; a duration may be at most {days} days.'),
+            {"text": text, "days": MAX_DURATION.days},
+        )
     if duration <= timedelta(0):
         raise DurationParseError(
             N_('"{text}" is zero; a duration must be longer than that.'), {"text": text}

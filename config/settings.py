@@ -62,7 +62,12 @@ SECRET_KEYS: Mapping[tuple[str, str], str] = {
 
 def _resolve_path(value: Path, info: ValidationInfo) -> Path:
     """Relative paths in a file are taken from the file's folder, not the working directory."""
-    value = value.expanduser()
+    if "\x00" in str(value):
+        raise PydanticCustomError("sejabot_path", "not a usable path")
+    try:
+        value = value.expanduser()
+    except RuntimeError:  # "~someone" without such a user
+        raise PydanticCustomError("sejabot_path", "not a usable path") from None
     base_dir = (info.context or {}).get("base_dir")
     if base_dir is not None and not value.is_absolute():
         return Path(base_dir) / value
@@ -78,7 +83,11 @@ def _timezone_name(value: str) -> str:
 
 
 def _web_address(value: str) -> str:
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - reading it checks the port's range
+    except ValueError:  # e.g. an unclosed "[" of an IPv6 address, port 99999
+        raise PydanticCustomError("sejabot_url", "not a web address") from None
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise PydanticCustomError("sejabot_url", "not a web address")
     return value.rstrip("/")
@@ -315,8 +324,8 @@ def peek_language(path: Path | None) -> str | None:
     if path is None:
         return None
     try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8-sig"))
+    except (OSError, ValueError):  # unreadable, not UTF-8, not TOML, an endless number
         return None
     return _language_of(data)
 
@@ -338,7 +347,7 @@ def _language_of(data: Mapping[str, Any]) -> str | None:
 
 def _read(path: Path) -> tuple[str, SettingsProblem | None]:
     try:
-        return path.read_text(encoding="utf-8"), None
+        return path.read_text(encoding="utf-8-sig"), None  # Notepad writes a BOM
     except FileNotFoundError:
         return "", SettingsProblem(
             N_("the file does not exist."),
@@ -364,23 +373,32 @@ def _parse(text: str) -> tuple[dict[str, Any], SettingsProblem | None]:
     try:
         return tomllib.loads(text), None
     except tomllib.TOMLDecodeError as error:
-        detail = str(error)
-        if position := _TOML_POSITION.search(detail):
-            line, column = int(position[1]), int(position[2])
-            detail = detail[: position.start()]
-        else:
-            line, column = text.count("\n") + 1, len(text.rsplit("\n", 1)[-1]) + 1
-            detail = _TOML_END.sub("", detail)
+        return {}, _syntax_problem(text, error)
+    except ValueError:  # tomllib lets Python's limit on the digits of a number through
         return {}, SettingsProblem(
-            N_("this is not valid TOML ({detail})."),
-            N_(
-                'Correct that line; text values need double quotes, e.g. language = "sl", '
-                "and each section starts with a heading such as [bot]."
-            ),
-            line=line,
-            column=column,
-            params={"detail": detail},
+            N_("a number in the file has thousands of digits."),
+            N_("Write each number with at most a few digits."),
         )
+
+
+def _syntax_problem(text: str, error: tomllib.TOMLDecodeError) -> SettingsProblem:
+    detail = str(error)
+    if position := _TOML_POSITION.search(detail):
+        line, column = int(position[1]), int(position[2])
+        detail = detail[: position.start()]
+    else:
+        line, column = text.count("\n") + 1, len(text.rsplit("\n", 1)[-1]) + 1
+        detail = _TOML_END.sub("", detail)
+    return SettingsProblem(
+        N_("this is not valid TOML ({detail})."),
+        N_(
+            'Correct that line; text values need double quotes, e.g. language = "sl", '
+            "and each section starts with a heading such as [bot]."
+        ),
+        line=line,
+        column=column,
+        params={"detail": detail},
+    )
 
 
 def _validate(
@@ -540,6 +558,10 @@ _PROBLEMS: Mapping[str, tuple[str, str]] = {
         N_("Write it as a heading [{section}] with its keys on the lines below."),
     ),
     "path_type": (N_("{value} is not a path."), N_("Write the path in double quotes.")),
+    "sejabot_path": (
+        N_("{value} is not a usable path."),
+        N_("Write it without control characters, and a home folder by its full path, not ~name."),
+    ),
     "sejabot_duration": (
         N_("{value} is not a duration."),
         N_(
@@ -642,7 +664,8 @@ def _shown(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
+        shown = json.dumps(value, ensure_ascii=False)
+        return shown if len(shown) <= 80 else shown[:78] + '…"'  # not a pasted page in full
     if isinstance(value, Iterable) and not isinstance(value, Mapping):
         return "[" + ", ".join(_shown(item) for item in value) + "]"
     if isinstance(value, Mapping):

@@ -82,6 +82,13 @@ async def set_language(ctx: HandlerContext, language: str) -> None:
 
 def unknown_input_hint(ctx: HandlerContext) -> None:
     _ = ctx._
+    if ctx.event.file is not None:
+        ctx.reply_text(
+            _("The file {name} was not expected now, so it was not stored. Send {prefix}pomoc "
+              "to see what you can do.", name=escape(ctx.event.file.filename),
+              prefix=command_prefix(ctx))
+        )  # fmt: skip
+        return
     ctx.reply_text(
         _("I did not understand that. Send {prefix}pomoc to see what you can do.",
           prefix=command_prefix(ctx))

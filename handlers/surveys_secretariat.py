@@ -52,6 +52,7 @@ from bot.services.survey_store import (
 )
 from bot.transport.events import OutgoingFile, OutgoingMessage
 from handlers.context import HandlerContext, Outgoing, ToChat
+from handlers.help import command_prefix
 from handlers.routes import Routes
 from storage.records import Survey, SurveyStatus
 from storage.repositories.survey_progress import SurveySource
@@ -104,15 +105,24 @@ def _is_yaml(ctx: HandlerContext) -> bool:
 
 
 async def upload(ctx: HandlerContext) -> bool:
-    """A questionnaire file from a secretariat member: check it, store it, show the preview."""
-    if not _is_yaml(ctx) or ctx.person is None or ctx.person.id is None:
+    """A questionnaire file from a secretariat member: check it, store it, show the preview.
+
+    Any other file from a secretariat member that no flow took is answered here too: it is
+    most likely a questionnaire saved in the wrong format (a Word document, a PDF).
+    """
+    file = ctx.event.file
+    if file is None or ctx.person is None or ctx.person.id is None:
         return False
     bodies = _secretariat_bodies(ctx)
     if not bodies:
         return False
     _ = ctx._
-    file = ctx.event.file
-    assert file is not None
+    if not _is_yaml(ctx):
+        ctx.reply_text(_("The file {name} is not a questionnaire, so it was not stored. A "
+                         "questionnaire is a YAML text file whose name ends in .yaml; send "
+                         "{command} for a template.", name=escape(file.filename),
+                         command=f"{command_prefix(ctx)}nova_anketa"))  # fmt: skip
+        return True
     if file.size > MAX_DEFINITION_BYTES:
         ctx.reply_text(_("The file is too large for a questionnaire (at most {limit} kB).",
                          limit=MAX_DEFINITION_BYTES // 1024))  # fmt: skip
@@ -278,9 +288,12 @@ async def survey_report(ctx: HandlerContext) -> None:
     if _refuse_non_secretariat(ctx):
         return
     _ = ctx._
+    # A number of more than nine digits names no survey (and int() refuses thousands of them).
     number = next(
-        (int(arg.lstrip("#")) for arg in ctx.event.args if arg.lstrip("#").isdecimal()), None
-    )
+        (int(digits) if len(digits) <= 9 else 0
+         for digits in (arg.lstrip("#") for arg in ctx.event.args) if digits.isdecimal()),
+        None,
+    )  # fmt: skip
     fmt = next((arg.lower() for arg in ctx.event.args if arg.lower() in REPORT_FORMATS), None)
     surveys = await _surveys_of(ctx)
     chosen = next((s for s in surveys if number is None or s.id == number), None)

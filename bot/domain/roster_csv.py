@@ -275,6 +275,9 @@ class ProblemCode(StrEnum):
     CONFLICTING_PERSON = "conflicting_person"
     SHARED_ACCOUNT = "shared_account"
     UNNAMED_COLUMN = "unnamed_column"
+    SPREADSHEET_FILE = "spreadsheet_file"
+    CONTROL_CHARACTER = "control_character"
+    VALUE_TOO_LONG = "value_too_long"
 
 
 PROBLEM_MESSAGES: Mapping[ProblemCode, str] = {
@@ -342,6 +345,18 @@ PROBLEM_MESSAGES: Mapping[ProblemCode, str] = {
     ),
     ProblemCode.UNNAMED_COLUMN: N_(
         "Line {line}: column {position} holds '{value}' but has no name in the header."
+    ),
+    ProblemCode.SPREADSHEET_FILE: N_(
+        "The roster file is an Excel workbook (or another office document), not a CSV file. "
+        "In Excel choose File, Save as, the type CSV UTF-8, and import that file."
+    ),
+    ProblemCode.CONTROL_CHARACTER: N_(
+        "Line {line}, column '{column}': the value holds the invisible control character "
+        "{character}; delete it (retype the value)."
+    ),
+    ProblemCode.VALUE_TOO_LONG: N_(
+        "Line {line}: a value runs on for more than {limit} characters; probably a quotation "
+        "mark (\") there is not closed."
     ),
 }
 
@@ -440,7 +455,17 @@ def decode_roster(data: bytes) -> tuple[str, str] | None:
         return None
 
 
+# Workbooks saved as .xlsx/.ods (ZIP) or .xls/.doc (OLE2) instead of CSV; read as Windows-1250
+# they would turn into a header of garbage.
+_OFFICE_SIGNATURES = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
+
+
 def parse_roster(data: bytes) -> ParsedRoster:
+    if data.startswith(_OFFICE_SIGNATURES):
+        return ParsedRoster((), (RosterProblem(0, "", ProblemCode.SPREADSHEET_FILE),))
+    if b"\x00" in data and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        # NUL never occurs in a text file outside UTF-16 (a PDF, an image, a program ...).
+        return ParsedRoster((), (RosterProblem(0, "", ProblemCode.UNDECODABLE),))
     decoded = decode_roster(data)
     if decoded is None:
         return ParsedRoster((), (RosterProblem(0, "", ProblemCode.UNDECODABLE),))
@@ -454,6 +479,9 @@ def sniff_delimiter(header_line: str) -> str:
     return best if counts[best] else ";"
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")  # and lone surrogates
+
+
 def _clean(value: str) -> str:
     return " ".join(value.replace("\u00a0", " ").split())
 
@@ -464,7 +492,15 @@ def parse_roster_text(text: str, *, encoding: str = UTF8) -> ParsedRoster:
     if header_line is None:
         return ParsedRoster((), (RosterProblem(0, "", ProblemCode.EMPTY_FILE),), encoding)
     delimiter = sniff_delimiter(header_line)
-    records = list(_records(text, delimiter))
+    try:
+        records = list(_records(text, delimiter))
+    except _RunawayValue as runaway:
+        problem = RosterProblem(
+            runaway.line, "", ProblemCode.VALUE_TOO_LONG, {"limit": csv.field_size_limit()}
+        )
+        return ParsedRoster((), (problem,), encoding, delimiter)
+    if not records:  # nothing but quotation marks and spaces
+        return ParsedRoster((), (RosterProblem(0, "", ProblemCode.EMPTY_FILE),), encoding)
     header_number, header = records[0]
     columns, problems = _read_header(header_number, header)
     if problems:
@@ -508,14 +544,25 @@ def parse_roster_text(text: str, *, encoding: str = UTF8) -> ParsedRoster:
     return ParsedRoster(tuple(rows), (), encoding, delimiter)
 
 
+class _RunawayValue(Exception):
+    """A value longer than the csv module reads: mostly an opening quotation mark never closed."""
+
+    def __init__(self, line: int) -> None:
+        super().__init__(line)
+        self.line = line
+
+
 def _records(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
     """Non-blank records with the file line each starts on (quoted values may span lines)."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     next_line = 1
-    for cells in reader:
-        start, next_line = next_line, reader.line_num + 1
-        if any(cell.strip() for cell in cells):
-            yield start, cells
+    try:
+        for cells in reader:
+            start, next_line = next_line, reader.line_num + 1
+            if any(cell.strip() for cell in cells):
+                yield start, cells
+    except csv.Error as error:  # "field larger than field limit"
+        raise _RunawayValue(next_line) from error
 
 
 def _read_header(
@@ -559,6 +606,10 @@ def _read_row(
     for column in REQUIRED_COLUMNS:
         if not values[column]:
             problem(column, ProblemCode.REQUIRED_MISSING)
+    # Names and bodies end up in minutes and reports, whose formats refuse control characters.
+    for column, value in values.items():
+        if control := _CONTROL.search(value):
+            problem(column, ProblemCode.CONTROL_CHARACTER, character=f"U+{ord(control[0]):04X}")
 
     email = values[Column.EMAIL]
     if email and not is_valid_email(email):

@@ -39,7 +39,7 @@ PRESET_DIR: Final[Path] = Path(str(resources.files("config.rules")))
 DEFAULT_RULE_SET: Final[str] = "gornji-grad-2016"
 
 _NAME = re.compile(r"[a-z0-9][a-z0-9-]*")
-_FRACTION = re.compile(r"\s*(\d+)\s*(?:/\s*(\d+)\s*)?")
+_FRACTION = re.compile(r"\s*(\d{1,9})\s*(?:/\s*(\d{1,9})\s*)?")  # 1/2, 2/3, 1/1
 _SINGLE_WORD = re.compile(r"\w+")
 
 
@@ -125,7 +125,7 @@ def _show(value: object) -> object:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
-        return f'"{value}"'
+        return f'"{value}"' if len(value) <= 78 else f'"{value[:77]}…"'  # not a pasted page
     if isinstance(value, Mapping):
         return Message(_TABLE)
     if isinstance(value, list):
@@ -521,19 +521,33 @@ def load_rule_set(path: Path | str, language: str = DEFAULT_LANGUAGE) -> RuleSet
     path = Path(path)
     context = _Context(display_name(path), language)
     try:
-        with path.open("rb") as toml_file:
-            data = tomllib.load(toml_file)
-    except OSError as error:
+        content = path.read_bytes()
+    except (OSError, ValueError) as error:  # ValueError: a NUL in the path
+        detail = getattr(error, "strerror", None) or str(error)
         raise context.error(
             "",
-            _msg(N_("The file cannot be read ({detail})."), detail=error.strerror or str(error)),
+            _msg(N_("The file cannot be read ({detail})."), detail=detail),
             _msg(N_("check the path and the file permissions.")),
+        ) from error
+    try:
+        data = tomllib.loads(content.decode("utf-8-sig"))  # Notepad writes a BOM
+    except UnicodeDecodeError as error:
+        raise context.error(
+            "",
+            _msg(N_("The file is not UTF-8 text.")),
+            _msg(N_("save it as UTF-8 in a text editor.")),
         ) from error
     except tomllib.TOMLDecodeError as error:
         raise context.error(
             "",
             _msg(N_("The file is not valid TOML ({detail})."), detail=str(error)),
             _msg(N_("correct the syntax at the position shown.")),
+        ) from error
+    except ValueError as error:  # tomllib lets Python's limit on a number's digits through
+        raise context.error(
+            "",
+            _msg(N_("A number in the file has thousands of digits.")),
+            _msg(N_("write each number with at most a few digits.")),
         ) from error
     return parse_rule_set(data, context.file, language)
 

@@ -182,6 +182,12 @@ class SurveyDefinition:
         )
 
 
+class Phrase(str):
+    """A message id given as a parameter of a problem: translated when the problem is shown."""
+
+    __slots__ = ()
+
+
 @dataclass(frozen=True, slots=True)
 class Problem:
     """One mistake in a questionnaire: where (line, 1-based; 0 = the whole file) and what."""
@@ -192,7 +198,11 @@ class Problem:
 
     def render(self, translate: object) -> str:
         """``translate`` is a Translator; the line is prefixed the same way in every language."""
-        text = translate(self.message, **self.params)  # type: ignore[operator]
+        params = {
+            name: translate(value) if isinstance(value, Phrase) else value  # type: ignore[operator]
+            for name, value in self.params.items()
+        }
+        text = translate(self.message, **params)  # type: ignore[operator]
         if self.line:
             return translate(N_("Line {line}: {problem}"), line=self.line, problem=text)  # type: ignore[operator]
         return text
@@ -245,7 +255,9 @@ class _Reader:
         """The mapping's entries by key (key node, value node); unknown and repeated keys noted."""
         if not isinstance(node, MappingNode):
             self.problem(
-                node, N_("Here {what} is expected: lines of the form 'key: value'."), what=what
+                node,
+                N_("Here {what} is expected: lines of the form 'key: value'."),
+                what=Phrase(what),
             )
             return None
         entries: dict[str, tuple[Node, Node]] = {}
@@ -371,21 +383,47 @@ def _parse_cached(text: str) -> ParseResult:
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         detail = error.problem or error.context or ""
+        line = mark.line + 1 if mark else 0
+        if "'\\t'" in detail:  # the most common slip, said plainly rather than in YAML's words
+            tab = N_("A tab indents this line; YAML files are indented with spaces only.")
+            return ParseResult(None, (Problem(line, tab, {}),))
         return ParseResult(
             None,
-            (Problem(mark.line + 1 if mark else 0, N_("The file is not valid YAML: {detail}."),
-                     {"detail": detail}),),
+            (Problem(line, N_("The file is not valid YAML: {detail}."), {"detail": detail}),),
+        )  # fmt: skip
+    except yaml.reader.ReaderError as error:  # a control character, e.g. from a word processor
+        character = error.character if isinstance(error.character, int) else 0
+        return ParseResult(
+            None,
+            (Problem(text.count("\n", 0, max(error.position, 0)) + 1,
+                     N_("The file holds the character {code}, an invisible control character "
+                        "or a broken one, which a questionnaire cannot hold; delete it or save "
+                        "the file again as plain text."),
+                     {"code": f"U+{character:04X}"}),),
         )  # fmt: skip
     except yaml.YAMLError as error:
         return ParseResult(
             None, (Problem(0, N_("The file is not valid YAML: {detail}."), {"detail": str(error)}),)
         )
+    except RecursionError:
+        return _too_deep()
     if root is None:
         return ParseResult(None, (Problem(0, N_("The file is empty."), {}),))
     reader = _Reader()
-    definition = _read_definition(reader, root)
+    try:
+        definition = _read_definition(reader, root)
+    except RecursionError:  # conditions nested hundreds deep
+        return _too_deep()
     problems = tuple(sorted(reader.problems, key=lambda p: p.line))
     return ParseResult(definition if not problems else None, problems)
+
+
+def _too_deep() -> ParseResult:
+    return ParseResult(
+        None,
+        (Problem(0, N_("The file nests lists or conditions hundreds of levels deep; no "
+                       "questionnaire needs that. Check the brackets."), {}),),
+    )  # fmt: skip
 
 
 def _read_definition(reader: _Reader, root: Node) -> SurveyDefinition | None:
@@ -949,10 +987,16 @@ class AnswerProblem:
     params: Mapping[str, object] = field(default_factory=dict)
 
 
+def _has_visible(text: str) -> bool:
+    """Whether anything shows: zero-width and direction marks alone are no answer."""
+    return any(not char.isspace() and unicodedata.category(char) not in ("Cc", "Cf")
+               for char in text)  # fmt: skip
+
+
 def read_typed_answer(question: Question, text: str) -> Answer | AnswerProblem:
     """A typed answer to a text, number or date question, checked against the question."""
     stripped = text.strip()
-    if not stripped:
+    if not _has_visible(stripped):
         return AnswerProblem(N_("Please write your answer as a message."))
     if question.kind is QuestionKind.TEXT:
         if len(stripped) > question.max_length:
@@ -997,7 +1041,7 @@ def read_typed_answer(question: Question, text: str) -> Answer | AnswerProblem:
 def answer_for_other(question: Question, current: Answer, text: str) -> Answer | AnswerProblem:
     """The text given for the "other, please specify" option chosen in ``current``."""
     stripped = text.strip()
-    if not stripped:
+    if not _has_visible(stripped):
         return AnswerProblem(N_("Please write your answer as a message."))
     if len(stripped) > MAX_LABEL_LENGTH * 4:
         return AnswerProblem(

@@ -12,6 +12,7 @@ import csv
 import hashlib
 import os
 import secrets
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -33,7 +34,12 @@ if TYPE_CHECKING:
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 10
 _CODE_GROUPS = (4, 4, 2)
-_IGNORED_IN_CODES = str.maketrans("", "", " -_\t\u00a0")
+# Separators people type or their phones and mail programs insert: dashes of every width,
+# spaces, zero-width characters and direction marks copied along with a code.
+_IGNORED_IN_CODES = str.maketrans(
+    "", "", " -_\t\u00a0\u2010\u2011\u2012\u2013\u2014\u2212\u200b\u200c\u200d\u200e\u200f"
+    "\u2060\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff"
+)
 
 
 def generate_code() -> str:
@@ -42,8 +48,13 @@ def generate_code() -> str:
 
 
 def normalise_code(text: str) -> str | None:
-    """The code as stored (upper case, no separators), or None when it cannot be a code."""
-    code = text.translate(_IGNORED_IN_CODES).upper()
+    """The code as stored (upper case, no separators), or None when it cannot be a code.
+
+    Full-width letters and digits (an East Asian keyboard) count as the plain ones.
+    """
+    if len(text) > 4 * CODE_LENGTH:  # no need to fold a pasted page
+        return None
+    code = unicodedata.normalize("NFKC", text).translate(_IGNORED_IN_CODES).upper()
     if len(code) != CODE_LENGTH or any(char not in CODE_ALPHABET for char in code):
         return None
     return code

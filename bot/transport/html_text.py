@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from html import unescape
 
-_LINK = re.compile(r'<a\s+href="([^"]*)"\s*>(.*?)</a>', re.IGNORECASE | re.DOTALL)
-_TAG = re.compile(r"<[^>]+>")
+# Neither the address nor the label may run past the next tag or anchor, so an unclosed <a>
+# costs one scan to there, not one to the end of the text (quadratic on long texts).
+_LINK = re.compile(r'<a\s+href="([^"<>]*)"\s*>((?:[^<]|<(?!/?a[\s>]))*)</a>', re.IGNORECASE)
+_TAG = re.compile(r"<[^<>]+>")  # a stray "<" ends no tag: no scan to the end of the text
 
 
 def html_to_plain(html: str) -> str:

@@ -93,7 +93,8 @@ class ChoiceMemory:
             return None
         stripped = text.strip().rstrip(".)")
         if stripped.isdecimal():
-            number = int(stripped)
+            # A pasted long number answers nothing (and int() refuses thousands of digits).
+            number = int(stripped) if len(stripped) <= 3 else 0
             if 1 <= number <= len(offer.choices):
                 return ChoiceMade(offer.choices[number - 1].payload, offer.message)
             return None
@@ -165,13 +166,16 @@ class IncomingReader:
 
     def _file(self, room: MatrixRoom, event: Event) -> IncomingEvent:
         content = _content(event)
-        info = content.get("info") or {}
+        info = content.get("info")
+        info = info if isinstance(info, dict) else {}  # any client may send any JSON
         media_type = str(info.get("mimetype") or getattr(event, "mimetype", None) or "")
         filename = str(content.get("filename") or event.body)
+        size = info.get("size")
         incoming = IncomingFile(
             filename=filename,
             media_type=media_type or "application/octet-stream",
-            size=int(info.get("size") or 0),
+            # Unknown (0) unless a whole number: the download then tells the real size.
+            size=size if isinstance(size, int) and not isinstance(size, bool) and size > 0 else 0,
             fetch=self._fetcher(event),
         )
         return self._base(room, event, text=filename, file=incoming)

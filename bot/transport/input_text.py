@@ -1,0 +1,55 @@
+"""What people type, made safe to store and to print, the same for every transport.
+
+Chat clients and their JSON can carry characters no report or database should meet: control
+characters (python-docx and openpyxl refuse them, so one stored answer would break a survey's
+report), lone UTF-16 surrogates (SQLite cannot store them at all) and decomposed letters ("c" and a
+combining caron from some keyboards, where "č" is meant). :func:`clean_text` removes the first,
+replaces the second with U+FFFD and composes the third (NFC). Everything visible stays: emoji and
+their joiners, right-to-left text and its direction marks, zero-width characters inside words.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import replace
+
+from bot.transport.events import ChoiceMade, IncomingEvent, IncomingFile
+
+REPLACEMENT = "\ufffd"
+
+# C0 controls except tab and line feed, DEL and the C1 controls.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def clean_text(text: str) -> str:
+    """``text`` without control characters or lone surrogates, line breaks as "\\n", in NFC."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _SURROGATE.sub(REPLACEMENT, text)
+    return unicodedata.normalize("NFC", _CONTROL.sub("", text))
+
+
+def cleaned_event(event: IncomingEvent) -> IncomingEvent:
+    """The event with every text a person chose cleaned (text, arguments, payload, names)."""
+    sender = replace(event.sender, display_name=clean_text(event.sender.display_name))
+    choice = (
+        ChoiceMade(clean_text(event.choice.payload), event.choice.message)
+        if event.choice is not None
+        else None
+    )
+    file: IncomingFile | None = event.file
+    if file is not None:
+        file = replace(file, filename=clean_text(file.filename).strip() or "file")
+    return replace(
+        event,
+        sender=sender,
+        text=clean_text(event.text).strip(),
+        command=clean_text(event.command),
+        args=tuple(cleaned for arg in event.args if (cleaned := clean_text(arg).strip())),
+        choice=choice,
+        file=file,
+    )
+
+
+__all__ = ["REPLACEMENT", "clean_text", "cleaned_event"]
