@@ -24,6 +24,7 @@ from bot.domain.correspondence_check import (
     check_correspondence_motion,
     warning_text,
 )
+from bot.domain.materials import is_program
 from bot.domain.models import (
     Body,
     MotionCategory,
@@ -510,6 +511,11 @@ async def _on_file(ctx: HandlerContext, draft: DraftState) -> None:
         content = b""
     if not content or len(content) > MAX_MATERIAL_BYTES:
         ctx.reply_text(_("The file {filename} could not be received; please send it again.",
+                         filename=escape(incoming.filename)))  # fmt: skip
+        return
+    if is_program(incoming.filename, incoming.media_type, content):
+        ctx.reply_text(_("{filename} is a program or a script, and such files are not sent to "
+                         "councillors. Send the materials as PDF, Word or pictures.",
                          filename=escape(incoming.filename)))  # fmt: skip
         return
     assert draft.session_id is not None

@@ -13,7 +13,7 @@ from __future__ import annotations
 import mimetypes
 import tomllib
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -64,7 +64,7 @@ class ReadResult:
 def read_session_file(path: Path, now: datetime, zone: ZoneInfo = LJUBLJANA) -> ReadResult:
     """Read and check ``path``; materials are read from files next to it."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))  # Notepad writes a BOM
     except OSError as error:
         return _failed("", N_("The file cannot be read ({detail})."),
                        detail=error.strerror or str(error))  # fmt: skip
@@ -72,6 +72,8 @@ def read_session_file(path: Path, now: datetime, zone: ZoneInfo = LJUBLJANA) -> 
         return _failed("", N_("The file is not UTF-8 text; save it as UTF-8."))
     except tomllib.TOMLDecodeError as error:
         return _failed("", N_("The file is not valid TOML ({detail})."), detail=str(error))
+    except ValueError:  # tomllib refuses integers of thousands of digits with a plain ValueError
+        return _failed("", N_("The file is not valid TOML: a number has too many digits."))
     return parse_session_mapping(data, path.parent, now, zone)
 
 
@@ -146,9 +148,9 @@ def _deadline(
             "deadline = \"18. 11. 2026 ob 12.00\".")))  # fmt: skip
         return None
     if isinstance(value, datetime):
-        if value.tzinfo is not None:
-            return value.astimezone(UTC)
-        value = value.isoformat()  # a local date-time: read as Ljubljana time, DST-checked
+        # Read like typed text: a local date-time as Ljubljana time (DST-checked), an offset
+        # honoured, a year out of range refused with the usual message.
+        value = value.isoformat()
     elif isinstance(value, date):
         problems.append(FileProblem("deadline", N_(
             "A date alone is not enough: add the hour, e.g. \"18. 11. 2026 ob 12.00\".")))  # fmt: skip
@@ -185,9 +187,10 @@ def _materials(
         path = (base_dir / item).expanduser()
         try:
             content = path.read_bytes()
-        except OSError as error:
+        except (OSError, ValueError) as error:  # ValueError: a NUL in the name
+            detail = getattr(error, "strerror", None) or str(error)
             problems.append(FileProblem(key, N_("The file {path} cannot be read ({detail})."),
-                                        {"path": str(path), "detail": error.strerror or error}))  # fmt: skip
+                                        {"path": repr(str(path))[1:-1], "detail": detail}))  # fmt: skip
             continue
         media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         found.append(MaterialDraft(path.name, media_type, content, position))

@@ -12,7 +12,7 @@ import mimetypes
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +27,7 @@ from bot.services.live_convening import (
     MotionSpec,
     Problem,
 )
-from bot.timeutil import LJUBLJANA, TimeInputError, parse_duration, parse_local_datetime
+from bot.timeutil import TimeInputError, parse_duration, parse_local_datetime
 
 KIND_WORDS: Mapping[str, SessionKind] = {
     "regular": SessionKind.REGULAR,
@@ -151,9 +151,9 @@ class _Reader:
                 self.add(key, N_('the key is missing; write it like "10. 12. 2026 ob 17.00".'))
             return None
         if isinstance(value, datetime):
-            # A TOML date-time without an offset is local time, as everything a clerk writes.
-            aware = value if value.tzinfo is not None else value.replace(tzinfo=LJUBLJANA)
-            return aware.astimezone(UTC)
+            # A TOML date-time without an offset is local time, as everything a clerk writes;
+            # read it like typed text so the spring-forward gap is refused, not shifted.
+            value = value.isoformat()
         if not isinstance(value, str):
             self.add(key, N_('write the date and hour in quotes, like "10. 12. 2026 ob 17.00".'))
             return None
@@ -182,12 +182,12 @@ class _Reader:
             path = (self.base_dir / name).expanduser()
             try:
                 content = path.read_bytes()
-            except OSError as error:
+            except (OSError, ValueError) as error:  # ValueError: a NUL in the name
                 self.add(
                     key,
                     N_("the file {path} cannot be read ({reason})."),
-                    path=str(path),
-                    reason=error.strerror or error,
+                    path=repr(str(path))[1:-1],
+                    reason=getattr(error, "strerror", None) or str(error),
                 )
                 continue
             if not content:
@@ -236,6 +236,9 @@ def parse_convening(text: str, base_dir: Path | None, now: datetime) -> ParsedCo
         parsed.problems.append(
             Problem(N_("The file is not valid TOML: {error}"), {"error": str(error)})
         )
+        return parsed
+    except ValueError:  # tomllib refuses integers of thousands of digits with a plain ValueError
+        parsed.problems.append(Problem(N_("The file is not valid TOML: a number has too many digits."), {}))
         return parsed
     reader = _Reader(parsed, base_dir, now)
     reader.unknown_keys(data, TOP_KEYS, None)

@@ -336,12 +336,6 @@ async def test_the_clerks_draft_survives_bad_titles_files_and_deadlines(bot: Bot
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="handlers/correspondence_create.py (being finished elsewhere) stores any file as a "
-    "material, a program included, and forwards it to every councillor",
-)
 async def test_a_program_is_not_accepted_as_meeting_material(bot: Bot) -> None:
     vesna = await bot.link(CLERK)
     fake = bot.fake

@@ -7,7 +7,6 @@ durations of centuries, pasted pages where a date belongs; typed answers of noth
 invisible characters. Each case names the exact fragment of the Slovenian message a clerk,
 secretary or respondent reads. A second table lists input that looks malformed but means
 something clear (full-width digits, invisible marks, a byte-order mark) and must be accepted.
-Cases marked xfail are known defects of files still being written; strict, so a fix shows.
 """
 
 from __future__ import annotations
@@ -174,11 +173,6 @@ def convening_file(head: object, folder: Path) -> str:
 
 
 STARTS = 'starts = "10. 12. 2026 ob 17.00"'
-CONVENED_BY_FILE = "correspondence_file/live_convening_file are being finished elsewhere"
-
-
-def known_defect(raises: type[BaseException] | None, what: str) -> pytest.MarkDecorator:
-    return pytest.mark.xfail(strict=True, raises=raises, reason=f"{what} ({CONVENED_BY_FILE})")
 
 
 # ---- the table --------------------------------------------------------------------------------
@@ -485,55 +479,48 @@ CASES = [
         f'reminders: "{"9" * 30}d" {TOO_LONG_DURATION}',
         id="convening-reminder-of-ages",
     ),
-    # -- known defects in files still being written (strict: the fix will show)
+    # -- session files: odd paths, dates and numbers
     pytest.param(
         correspondence_file,
         'deadline = "18. 11. 2026 ob 12.00"\nmaterials = ["a\\u0000.pdf"]',
         "materials",
         id="correspondence-nul-in-material-name",
-        marks=known_defect(ValueError, "Path.read_bytes raises ValueError on NUL"),
     ),
     pytest.param(
         correspondence_file,
         "deadline = 0001-01-01T00:30:00+05:00",
         YEAR,
         id="correspondence-aware-deadline-in-year-1",
-        marks=known_defect(OverflowError, "_deadline: astimezone of year 1"),
     ),
     pytest.param(
         correspondence_file,
         'deadline = "18. 11. 2026 ob 12.00"\nnumber = ' + "6" * 5000,
         "števk",
         id="correspondence-number-of-5000-digits",
-        marks=known_defect(ValueError, "tomllib's ValueError is not TOMLDecodeError"),
     ),
     pytest.param(
         convening_file,
         f'{STARTS}\nmaterials = ["a\\u0000.pdf"]',
         "materials",
         id="convening-nul-in-material-name",
-        marks=known_defect(ValueError, "Path.read_bytes raises ValueError on NUL"),
     ),
     pytest.param(
         convening_file,
         "starts = 0001-01-01T00:30:00",
         YEAR,
         id="convening-start-in-year-1",
-        marks=known_defect(OverflowError, "moment(): astimezone of year 1"),
     ),
     pytest.param(
         convening_file,
         f"{STARTS}\nnumber = " + "1" * 5000,
         "števk",
         id="convening-number-of-5000-digits",
-        marks=known_defect(ValueError, "tomllib's ValueError is not TOMLDecodeError"),
     ),
     pytest.param(
         convening_file,
         "starts = 2026-03-29T02:30:00",
         "ne obstaja",
         id="convening-start-in-the-spring-gap",
-        marks=known_defect(AssertionError, "a TOML local time skips the DST check"),
     ),
 ]
 
