@@ -7,11 +7,18 @@ import sys
 import tempfile
 from pathlib import Path
 
-from benchmarks import memory
+from benchmarks import invitations, matrix_votes, memory, survey_report, vote_path
 from benchmarks.common import Result, machine, today
 from bot.local_homeserver import SynapseServer
 
 REPORT = Path(__file__).resolve().parents[1] / "docs" / "BENCHMARKS.md"
+BENCHMARKS = (
+    ("memory", memory.run),
+    ("vote_path", vote_path.run),
+    ("invitations", invitations.run),
+    ("matrix_votes", matrix_votes.run),
+    ("survey_report", survey_report.run),
+)
 
 
 def render(results: list[Result]) -> str:
@@ -41,7 +48,7 @@ async def main() -> int:
     with tempfile.TemporaryDirectory(prefix="sejabot-bench-") as scratch:
         work = Path(scratch)
         async with SynapseServer(work / "synapse") as synapse:
-            for name, bench in (("memory", memory.run),):
+            for name, bench in BENCHMARKS:
                 folder = work / name
                 folder.mkdir()
                 print(f"running {name} ...", flush=True)

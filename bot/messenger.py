@@ -1,9 +1,21 @@
-"""Delivers what handlers and services describe to the right chats on the right transports."""
+"""Delivers what handlers and services describe to the right chats on the right transports.
+
+Every message that offers choices is recorded once it is out (``sent_messages``, with the
+payloads it offers), and an edit updates what the message offers: the dispatcher takes a button
+press or poll answer only on such a message, in the chat it was sent to (see
+handlers/access_guard.py). The buttons can be on the screen before the send returns (Telegram
+shows the text with its buttons, then the bot uploads the attached files), so a quick press may
+arrive before the record: the dispatcher waits with a choice while a message with choices is
+still on its way into that chat (``offers_settled``).
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
-from collections.abc import Iterable, Mapping
+from collections import Counter
+from collections.abc import AsyncIterator, Iterable, Mapping
 
 from bot.domain.models import Platform
 from bot.transport.base import Transport
@@ -13,11 +25,46 @@ from storage.database import Database
 
 log = logging.getLogger(__name__)
 
+# How long a choice waits for the record of a message with choices still being sent into its
+# chat: enough for the upload of a session's materials.
+OFFER_WAIT_SECONDS = 60.0
+
 
 class Messenger:
     def __init__(self, db: Database, transports: Mapping[Platform, Transport]) -> None:
         self._db = db
         self._transports = dict(transports)
+        # Chats into which a message with choices is being sent and not yet recorded.
+        self._offering: Counter[tuple[str, str]] = Counter()
+        self._offers_changed = asyncio.Condition()
+
+    async def offers_settled(self, chat: ChatRef, timeout: float = OFFER_WAIT_SECONDS) -> None:
+        """Return once no message with choices is on its way into ``chat`` (or after
+        ``timeout``), so a choice made on it finds it recorded."""
+        key = (str(chat.platform), chat.chat_id)
+        if not self._offering[key]:
+            return
+        async with self._offers_changed:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(
+                    self._offers_changed.wait_for(lambda: not self._offering[key]), timeout
+                )
+
+    @contextlib.asynccontextmanager
+    async def _offering_into(self, chat: ChatRef, message: OutgoingMessage) -> AsyncIterator[None]:
+        if not message.choices:
+            yield
+            return
+        key = (str(chat.platform), chat.chat_id)
+        self._offering[key] += 1
+        try:
+            yield
+        finally:
+            self._offering[key] -= 1
+            if not self._offering[key]:
+                del self._offering[key]
+            async with self._offers_changed:
+                self._offers_changed.notify_all()
 
     async def deliver(self, outgoing: Iterable[Outgoing]) -> list[MessageRef]:
         sent: list[MessageRef] = []
@@ -37,11 +84,14 @@ class Messenger:
         if transport is None:
             log.error("no %s transport running; message %s not edited", ref.chat.platform, ref.message_id)
             return None
-        try:
-            return await transport.edit(ref, message)
-        except Exception:
-            log.exception("editing %s message %s failed", ref.chat.platform, ref.message_id)
-            return None
+        async with self._offering_into(ref.chat, message):
+            try:
+                edited = await transport.edit(ref, message)
+            except Exception:
+                log.exception("editing %s message %s failed", ref.chat.platform, ref.message_id)
+                return None
+            await self._remember_edit(ref, edited, message)
+        return edited
 
     async def person_chats(self, person_id: int) -> list[ChatRef]:
         chats = []
@@ -63,8 +113,42 @@ class Messenger:
             if transport is None:
                 log.error("no %s transport running; message to %s not sent", chat.platform, chat.chat_id)
                 continue
-            try:
-                sent.append(await transport.send(chat, message))
-            except Exception:  # one failed chat must not keep the message from the others
-                log.exception("sending to %s chat %s failed", chat.platform, chat.chat_id)
+            async with self._offering_into(chat, message):
+                try:
+                    ref = await transport.send(chat, message)
+                except Exception:  # one failed chat must not keep the message from the others
+                    log.exception("sending to %s chat %s failed", chat.platform, chat.chat_id)
+                    continue
+                if message.choices:
+                    await self._remember_offer(ref, message)
+            sent.append(ref)
         return sent
+
+    async def _remember_offer(self, ref: MessageRef, message: OutgoingMessage) -> None:
+        payloads = [choice.payload for choice in message.flat_choices]
+        try:
+            async with self._db.transaction() as repos:
+                await repos.sent_messages.offered(
+                    ref.chat.platform, ref.chat.chat_id, ref.message_id, payloads
+                )
+        except Exception:  # the message is out; its buttons will be refused, so say so loudly
+            log.exception("could not record the choices of %s message %s", ref.chat.platform, ref.message_id)
+
+    async def _remember_edit(
+        self, original: MessageRef, edited: MessageRef, message: OutgoingMessage
+    ) -> None:
+        """The original's choices are withdrawn, unless the edit kept the message and put
+        choices under it again; a Matrix poll edited into a new poll offers them there."""
+        platform, chat_id = original.chat.platform, original.chat.chat_id
+        replaced = edited.message_id != original.message_id or edited.chat.chat_id != chat_id
+        if message.choices and not replaced:
+            await self._remember_offer(original, message)
+            return
+        try:
+            if await self._db.read.sent_messages.is_recorded(platform, chat_id, original.message_id):
+                async with self._db.transaction() as repos:
+                    await repos.sent_messages.withdraw(platform, chat_id, original.message_id)
+        except Exception:
+            log.exception("could not withdraw the choices of %s message %s", platform, original.message_id)
+        if message.choices:
+            await self._remember_offer(edited, message)

@@ -3,6 +3,11 @@
 Handlers run inside the dispatcher's database transaction and only *describe* the messages to
 send; the dispatcher sends them after the transaction commits. So nothing is acknowledged to a
 person that is not stored, and a redelivered event is recognised before any handler runs.
+
+A handler that turns someone away because they are not entitled (not a member of that body,
+voted already, too late, round closed) answers with ``ctx.refuse(kind, text)`` instead of
+``ctx.reply_text(text)``: the person reads the same text, and the dispatcher also logs the
+refusal on ``sejabot.security`` (kinds in :class:`bot.security_log.RefusalKind`).
 """
 
 from __future__ import annotations
@@ -47,6 +52,12 @@ class Outgoing:
     message: OutgoingMessage
 
 
+@dataclass(frozen=True, slots=True)
+class RecordedRefusal:
+    kind: str  # a bot.security_log.RefusalKind value
+    detail: str = ""  # ids and reasons, never a secret (see bot.security_log)
+
+
 @dataclass(slots=True)
 class HandlerContext:
     event: IncomingEvent
@@ -60,6 +71,8 @@ class HandlerContext:
     outgoing: list[Outgoing] = field(default_factory=list)
     # Work that must wait until the transaction committed: scheduling, tallies, notices.
     after_commit: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    # Refusals to log once the event is handled (see the module docstring).
+    refusals: list[RecordedRefusal] = field(default_factory=list)
 
     @property
     def roles(self) -> set[Role]:
@@ -73,6 +86,15 @@ class HandlerContext:
 
     def reply_text(self, html: str) -> None:
         self.reply(OutgoingMessage(html=html))
+
+    def refuse(self, kind: str, html: str, *, detail: str = "") -> None:
+        """Tell the person why not, and have the refusal logged as a security event."""
+        self.reply_text(html)
+        self.note_refusal(kind, detail=detail)
+
+    def note_refusal(self, kind: str, *, detail: str = "") -> None:
+        """Have a refusal logged whose answer the person gets otherwise (or not at all)."""
+        self.refusals.append(RecordedRefusal(str(kind), detail))
 
     def send_to_person(self, person_id: int, message: OutgoingMessage) -> None:
         self.outgoing.append(Outgoing(ToPerson(person_id), message))

@@ -3,6 +3,11 @@
 One database transaction per event: the event is marked as processed and the handler's writes
 are committed together, then the replies are sent. A redelivered event (same platform key) is
 recognised and ignored, so a restart neither loses nor replays it.
+
+Before any feature: strangers get an explanation, people without an active seat are told so,
+group chats and choices not made on the bot's own messages are refused (handlers/access_guard.py)
+and staff commands are kept for clerks and the secretariat. Every refusal, these and those the
+features report with ``ctx.refuse``, is logged on ``sejabot.security`` once the event is handled.
 """
 
 from __future__ import annotations
@@ -13,9 +18,11 @@ from typing import TYPE_CHECKING
 
 from bot.domain.models import Platform
 from bot.i18n import Translator, normalise_language
+from bot.security_log import RefusalKind, input_kind, refused
 from bot.transport.events import IncomingEvent
+from bot.transport.input_text import cleaned_event
+from handlers import access_guard, input_guard, linking
 from handlers import help as help_handlers
-from handlers import linking
 from handlers.context import HandlerContext
 from handlers.routes import STAFF_ROLES, Routes, default_routes
 
@@ -51,11 +58,32 @@ class Dispatcher:
         self._routes = routes or default_routes()
 
     async def handle(self, event: IncomingEvent) -> None:
-        event = await _with_file_fetched(event)
+        event = cleaned_event(await _with_file_fetched(event))
+        if event.choice is not None:  # a button may be pressed before its message is recorded
+            await self._app.messenger.offers_settled(event.chat)
+        try:
+            ctx = await self._handle_in_transaction(event)
+        except Exception:  # rolled back: nothing of it is stored, and the sender is told so
+            log.exception("handling %s event %s failed", event.platform, event.event_key)
+            await input_guard.apologise(self._app, event)
+            return
+        if ctx is None:
+            return
+        for refusal in ctx.refusals:
+            refused(refusal.kind, event.platform, event.sender.external_id, refusal.detail)
+        await self._app.messenger.deliver(ctx.outgoing)
+        for work in ctx.after_commit:
+            try:
+                await work()
+            except Exception:  # the event itself is handled and stored; report and go on
+                log.exception("follow-up work of %s event %s failed", event.platform, event.event_key)
+
+    async def _handle_in_transaction(self, event: IncomingEvent) -> HandlerContext | None:
+        """Route the event in its own transaction; None for an event handled before."""
         async with self._app.db.transaction() as repos:
             if not await repos.processed_updates.mark(event.platform, event.event_key):
                 log.info("duplicate %s event %s ignored", event.platform, event.event_key)
-                return
+                return None
             person = await repos.accounts.find_person(Platform(event.platform), event.sender.external_id)
             memberships = (
                 await repos.memberships.list_for_person(person.id)
@@ -74,15 +102,14 @@ class Dispatcher:
                 routes=self._routes,
             )
             await self._route(ctx)
-        await self._app.messenger.deliver(ctx.outgoing)
-        for work in ctx.after_commit:
-            try:
-                await work()
-            except Exception:  # the event itself is handled and stored; report and go on
-                log.exception("follow-up work of %s event %s failed", event.platform, event.event_key)
+        return ctx
 
     async def _route(self, ctx: HandlerContext) -> None:
         event = ctx.event
+        if access_guard.refuse_outside_direct_chat(ctx):  # first: never talk over a group
+            return
+        if input_guard.refuse_too_long(ctx):
+            return
         code = linking.code_in(ctx)
         if code is not None:
             await linking.link_account(ctx, code)
@@ -91,17 +118,26 @@ class Dispatcher:
             linking.explain_to_stranger(ctx)
             return
         if not ctx.memberships:
-            ctx.reply_text(ctx._("You are no longer on the roster of any body, so the bot cannot serve you. If this is a mistake, contact your municipal administration."))
+            ctx.refuse(
+                RefusalKind.NO_ACTIVE_SEAT,
+                ctx._("You are no longer on the roster of any body, so the bot cannot serve you. If this is a mistake, contact your municipal administration."),
+                detail=f"person={ctx.person.id} {input_kind(event)}",
+            )
             return
         if event.choice is not None:
-            await self._route_choice(ctx)
+            if await access_guard.admit_choice(ctx):
+                await self._route_choice(ctx)
             return
         if event.command:
             handler = self._routes.commands.get(event.command)
             if handler is None:
                 help_handlers.unknown_input_hint(ctx)
             elif event.command in self._routes.staff_commands and not STAFF_ROLES & ctx.roles:
-                ctx.reply_text(ctx._("This command is for clerks and the secretariat only."))
+                ctx.refuse(
+                    RefusalKind.STAFF_ONLY,
+                    ctx._("This command is for clerks and the secretariat only."),
+                    detail=f"person={ctx.person.id} command={event.command}",
+                )
             else:
                 await handler(ctx)
             return

@@ -5,6 +5,7 @@ from __future__ import annotations
 from html import escape
 
 from bot.domain.models import Platform
+from bot.security_log import RefusalKind, input_kind
 from bot.services.invitations import normalise_code, redeem_code_in
 from handlers.context import HandlerContext
 from handlers.help import help_text
@@ -28,8 +29,16 @@ async def link_account(ctx: HandlerContext, code_text: str) -> None:
     outcome = await redeem_code_in(
         ctx.repos, code_text, Platform(event.platform), event.sender.external_id, ctx.now
     )
+    if not outcome.linked:
+        # The code itself is a secret: only what became of it is logged.
+        ctx.refuse(
+            RefusalKind.INVITATION_CODE,
+            escape(outcome.message(ctx._)),
+            detail=f"status={outcome.status}",
+        )
+        return
     ctx.reply_text(escape(outcome.message(ctx._)))
-    if outcome.linked and outcome.person is not None:
+    if outcome.person is not None:
         ctx.person = outcome.person
         ctx.memberships = await ctx.repos.memberships.list_for_person(outcome.person.id)
         ctx.reply_text(await help_text(ctx))
@@ -38,12 +47,14 @@ async def link_account(ctx: HandlerContext, code_text: str) -> None:
 def explain_to_stranger(ctx: HandlerContext) -> None:
     """An unlinked user gets a polite explanation and nothing else."""
     _ = ctx._
-    ctx.reply_text(
+    ctx.refuse(
+        RefusalKind.UNLINKED_USER,
         _(
             "Good day. This bot serves members of municipal councils and the contacts of "
             "municipalities. To use it, send the invitation code you received from your "
             "municipal administration, for example: {example}"
-        , example="<code>K7PM-3QXR-WZ</code>")
+        , example="<code>K7PM-3QXR-WZ</code>"),
+        detail=input_kind(ctx.event),
     )
 
 

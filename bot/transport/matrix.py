@@ -17,8 +17,10 @@ verified on first use (when they write in an encrypted room, or before the bot s
 A device that later presents different keys under the same id is refused by nio's device store.
 
 Who is heard. Events of the bot itself are ignored, and so are users of homeservers other than
-the bot's own unless ``allowed_servers`` lists them. Invitations are accepted only from users the
-``is_welcome`` callback approves (linked members, roster Matrix IDs); others are rejected.
+the bot's own unless ``allowed_servers`` lists them (each such event is logged as a refusal on
+``sejabot.security``). Invitations are accepted only from users of allowed servers whom the
+``is_welcome`` callback approves (linked members, roster Matrix IDs); others are rejected with a
+reason their client shows, and logged.
 
 Secrets (password, access token) are passed in by the caller and never logged.
 """
@@ -207,7 +209,10 @@ class MatrixTransport:
     def _wire(self, client: _SyncingClient) -> None:
         self._sender = MatrixSender(client, self._signal)
         self._direct_rooms = DirectRooms(client, self._sender, self._signal)
-        self._invites = InviteGate(client, self._policy, self._is_welcome, self._direct_rooms)
+        self._invites = InviteGate(
+            client, self._policy, self._is_welcome, self._direct_rooms, self._sender,
+            self._translate,
+        )  # fmt: skip
         reader = IncomingReader(client, self._choices, self._direct_rooms.is_direct)
         self._delivery = Delivery(client, reader, self._policy)
         self._outgoing = OutgoingMessages(client, self._sender, self._choices, self._translate)

@@ -35,6 +35,8 @@ from nio import (
     SyncResponse,
 )
 
+from bot.domain.models import Platform
+from bot.security_log import RefusalKind, refused
 from bot.transport.base import EventSink
 from bot.transport.events import IncomingEvent
 from bot.transport.matrix_incoming import IncomingReader
@@ -100,7 +102,16 @@ class Delivery:
         if isinstance(event, MegolmEvent):
             await self._undecryptable(room, event)
             return
-        if event.sender == self._client.user_id or not self._policy.allows(event.sender):
+        if event.sender == self._client.user_id:
+            return
+        if not self._policy.allows(event.sender):
+            # Never handed to the bot, so nothing it says can link, vote or answer.
+            refused(
+                RefusalKind.FOREIGN_HOMESERVER,
+                Platform.MATRIX,
+                event.sender,
+                f"event room={room.room_id} event={event.event_id}",
+            )
             return
         if room.encrypted:
             trust_devices_on_first_use(self._client, [event.sender])

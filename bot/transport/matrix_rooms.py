@@ -26,6 +26,9 @@ from nio import (
     SyncResponse,
 )
 
+from bot.domain.models import Platform
+from bot.i18n import N_, Translator
+from bot.security_log import RefusalKind, refused
 from bot.transport.matrix_content import MEGOLM_ALGORITHM
 from bot.transport.matrix_sending import (
     ROOM_WAIT_SECONDS,
@@ -41,6 +44,16 @@ DIRECT_ACCOUNT_DATA = "m.direct"
 JOIN_ATTEMPTS = 3
 JOIN_RETRY_SECONDS = 1.0
 WelcomeCheck = Callable[[str], Awaitable[bool]]
+
+# Reasons of a rejected invitation; the inviter's client shows them with the rejection.
+FOREIGN_SERVER_REASON = N_(
+    "This bot serves only accounts on {servers}, so it cannot accept your invitation."
+)
+UNWELCOME_REASON = N_(
+    "This bot serves members of municipal councils and contacts of municipalities whose "
+    "Matrix account is on its roster. To use it, ask your municipal administration to add "
+    "your account."
+)
 
 
 def server_name(user_id: str) -> str:
@@ -140,7 +153,8 @@ class DirectRooms:
 
 
 class InviteGate:
-    """Accepts invitations from welcome users of allowed servers; rejects the rest by leaving."""
+    """Accepts invitations from welcome users of allowed servers; rejects the rest by leaving
+    with the reason, and logs each rejection as a refusal."""
 
     def __init__(
         self,
@@ -148,11 +162,15 @@ class InviteGate:
         policy: ServerPolicy,
         is_welcome: WelcomeCheck,
         direct_rooms: DirectRooms,
+        sender: MatrixSender,
+        translate: Translator,
     ) -> None:
         self._client = client
         self._policy = policy
         self._is_welcome = is_welcome
         self._direct_rooms = direct_rooms
+        self._sender = sender
+        self._translate = translate
         self._decided: set[str] = set()
 
     async def on_invite(self, room: MatrixRoom, event: InviteMemberEvent) -> None:
@@ -170,10 +188,11 @@ class InviteGate:
         if room_id in self._decided:
             return
         self._decided.add(room_id)
-        welcome = self._policy.allows(inviter) and await self._is_welcome(inviter)
-        if not welcome:
-            log.info("Rejecting the invitation to %s from %s", room_id, inviter)
-            await with_retries(f"reject {room_id}", lambda: self._client.room_leave(room_id))
+        refusal = await self._refusal(inviter)
+        if refusal is not None:
+            kind, reason = refusal
+            refused(kind, Platform.MATRIX, inviter, f"invitation room={room_id}")
+            await self._sender.leave(room_id, reason)
             return
         log.info("Accepting the invitation to %s from %s", room_id, inviter)
         for attempt in range(1, JOIN_ATTEMPTS + 1):
@@ -188,6 +207,16 @@ class InviteGate:
                 await asyncio.sleep(JOIN_RETRY_SECONDS * attempt)
         if is_direct:
             await self._direct_rooms.remember(inviter, room_id)
+
+    async def _refusal(self, inviter: str) -> tuple[RefusalKind, str] | None:
+        """Why the invitation is rejected (the kind and the reason to show), or None."""
+        _ = self._translate
+        if not self._policy.allows(inviter):
+            servers = ", ".join(sorted(self._policy.servers))
+            return RefusalKind.FOREIGN_HOMESERVER, _(FOREIGN_SERVER_REASON, servers=servers)
+        if not await self._is_welcome(inviter):
+            return RefusalKind.UNWELCOME_INVITATION, _(UNWELCOME_REASON)
+        return None
 
     async def decide_pending(self, response: SyncResponse) -> None:
         """Invitations that arrived while the bot was not running (seen in its first sync)."""

@@ -30,6 +30,7 @@ from nio import (
     JoinedMembersError,
     LocalProtocolError,
     MatrixRoom,
+    RoomLeaveResponse,
     RoomSendResponse,
     UploadResponse,
 )
@@ -182,6 +183,18 @@ class MatrixSender:
 
         response, keys = await with_retries(f"upload {file.filename}", attempt)
         return response.content_uri, keys
+
+    async def leave(self, room_id: str, reason: str) -> None:
+        """Leave a room or reject an invitation, with a reason its members' clients show."""
+        path = f"/_matrix/client/v3/rooms/{quote(room_id, safe='')}/leave"
+
+        async def attempt() -> RoomLeaveResponse | ErrorResponse:
+            response: RoomLeaveResponse | ErrorResponse = await self._client._send(
+                RoomLeaveResponse, "POST", path, json.dumps({"reason": reason})
+            )
+            return response
+
+        await with_retries(f"leave {room_id}", attempt)
 
     async def put_account_data(self, event_type: str, content: dict[str, Any]) -> None:
         user = quote(self._client.user_id, safe="")

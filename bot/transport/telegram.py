@@ -8,18 +8,27 @@ Updates arrive by long polling (no public address needed), or by webhook: Telegr
 update to ``webhook_url`` (https, usually a TLS proxy in front of the bot, which listens on
 ``webhook_listen:webhook_port``). A secret token made at every start is registered with
 setWebhook and checked on every call, so only Telegram can deliver updates.
+
+Either way an update is confirmed to Telegram only after the dispatcher has handled it and
+committed its effects: long polling asks for the next updates with a higher offset, the webhook
+answers 2xx, only then. python-telegram-bot's own polling and webhook server confirm as soon as
+updates are queued, so a crash would lose the queued ones for good; here a crash makes Telegram
+deliver them again and the dispatcher recognises the ones it had handled.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import hmac
 import logging
 import secrets
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
+from aiohttp import web
 from telegram import (
     CallbackQuery,
     InlineKeyboardButton,
@@ -29,7 +38,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import MessageEntityType, ParseMode
-from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
 
 from bot.domain.models import Platform
@@ -54,6 +63,8 @@ MESSAGE_LIMIT = 4096  # Telegram's maximum text length
 CALLBACK_DATA_LIMIT = 64  # bytes
 SEND_ATTEMPTS = 4  # for transient network errors; 429s are retried by AIORateLimiter
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
+MAX_POLL_BACKOFF_SECONDS = 30.0
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
 @dataclass(frozen=True)
@@ -102,6 +113,12 @@ class TelegramTransport:
         self._webhook = webhook
         self._sink: EventSink | None = None
         self._stack: AsyncExitStack | None = None
+        self._poller: asyncio.Task[None] | None = None
+        self._webhook_server: web.AppRunner | None = None
+        self._webhook_secret = ""
+        self._handling = asyncio.Lock()  # held while a fetched batch is handled
+        self._closing = False
+        self._offset = 0  # the first update not yet handled
 
     @property
     def username(self) -> str:
@@ -111,27 +128,35 @@ class TelegramTransport:
         self._sink = sink
         stack = AsyncExitStack()
         await stack.enter_async_context(self._app)  # initialize() now, shutdown() on close
-        assert self._app.updater is not None
-        if self._webhook is None:
-            await self._app.updater.start_polling(
-                poll_interval=0, timeout=int(self._poll_timeout), allowed_updates=ALLOWED_UPDATES
-            )
-        else:
-            await self._app.updater.start_webhook(
-                listen=self._webhook.listen,
-                port=self._webhook.port,
-                url_path=urlsplit(self._webhook.url).path.lstrip("/"),
-                webhook_url=self._webhook.url,
-                secret_token=secrets.token_urlsafe(32),
-                allowed_updates=ALLOWED_UPDATES,
-            )
-        await self._app.start()
         self._stack = stack
+        self._closing = False
+        try:
+            await self._app.start()
+            if self._webhook is None:
+                await self._app.bot.delete_webhook()  # getUpdates is refused while one is set
+                self._poller = asyncio.create_task(self._poll(), name="telegram-poll")
+            else:
+                await self._serve_webhook(self._webhook)
+        except BaseException:
+            await self.stop()
+            raise
         log.info("Telegram transport started as @%s", self.username)
 
     async def stop(self) -> None:
         if self._stack is None:
             return
+        self._closing = True
+        async with self._handling:  # the update being handled is finished first
+            if self._poller is not None:
+                self._poller.cancel()
+        if self._poller is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._poller
+            self._poller = None
+            await self._confirm_handled()
+        if self._webhook_server is not None:
+            await self._webhook_server.cleanup()
+            self._webhook_server = None
         assert self._app.updater is not None
         if self._app.updater.running:
             await self._app.updater.stop()
@@ -139,6 +164,77 @@ class TelegramTransport:
             await self._app.stop()
         await self._stack.aclose()
         self._stack = None
+
+    async def _poll(self) -> None:
+        """Fetch updates and hand them to the sink one at a time; see the module docstring."""
+        failures = 0
+        while True:
+            try:
+                updates = await self._app.bot.get_updates(
+                    offset=self._offset,
+                    timeout=timedelta(seconds=self._poll_timeout),
+                    allowed_updates=ALLOWED_UPDATES,
+                )
+            except RetryAfter as error:
+                await asyncio.sleep(_seconds(error.retry_after))
+                continue
+            except Exception as error:  # noqa: BLE001 - network trouble, a refusal (another
+                # instance polls), an unreadable answer: the loop outlives them all
+                failures += 1
+                delay = min(self._retry_delay * 2**failures, MAX_POLL_BACKOFF_SECONDS)
+                log.warning("Telegram getUpdates failed (%s); retrying in %.1f s", error, delay)
+                await asyncio.sleep(delay)
+                continue
+            failures = 0
+            async with self._handling:
+                for update in updates:
+                    if self._closing:
+                        break  # not confirmed: Telegram delivers it again at the next start
+                    await self._app.process_update(update)
+                    self._offset = update.update_id + 1
+
+    async def _serve_webhook(self, webhook: Webhook) -> None:
+        """Listen for Telegram's POSTs, then register the address with a new secret token."""
+        server = web.Application()
+        server.router.add_post("/" + urlsplit(webhook.url).path.lstrip("/"), self._on_webhook)
+        runner = web.AppRunner(server, access_log=None)
+        await runner.setup()
+        self._webhook_server = runner
+        await web.TCPSite(runner, webhook.listen, webhook.port).start()
+        self._webhook_secret = secrets.token_urlsafe(32)
+        await self._app.bot.set_webhook(
+            url=webhook.url, secret_token=self._webhook_secret, allowed_updates=ALLOWED_UPDATES
+        )
+
+    async def _on_webhook(self, request: web.Request) -> web.Response:
+        """One update from Telegram, answered 200 once handled (anything else: sent again)."""
+        secret = request.headers.get(SECRET_HEADER, "").encode()
+        if not self._webhook_secret or not hmac.compare_digest(secret, self._webhook_secret.encode()):
+            return web.Response(status=403)
+        try:
+            data = await request.json()
+        except ValueError:
+            return web.Response(status=400)
+        if not isinstance(data, dict):
+            return web.Response(status=400)
+        update = Update.de_json(data, self._app.bot)
+        async with self._handling:
+            if self._closing:
+                return web.Response(status=503)  # stopping: Telegram delivers it again later
+            await self._app.process_update(update)
+        return web.Response()
+
+    async def _confirm_handled(self) -> None:
+        """Tell Telegram what was handled, so the next start is not sent it again (if this
+        fails, the repeats are recognised as duplicates)."""
+        if not self._offset:
+            return
+        try:
+            await self._app.bot.get_updates(
+                offset=self._offset, timeout=timedelta(0), allowed_updates=ALLOWED_UPDATES
+            )
+        except TelegramError as error:
+            log.info("could not confirm the handled Telegram updates: %s", error)
 
     async def direct_chat(self, external_user_id: str) -> ChatRef:
         # A private chat's id is the user's id.

@@ -254,7 +254,7 @@ async def test_webhook_mode_receives_updates_only_with_the_secret(world: RosterW
             await fake.user_sends_text(marko, f"/start {world.code_of(COUNCILLOR)}")
             welcome = await fake.wait_for_message(marko, timeout=15)
             assert "Marko Zupančič" in welcome.text
-            assert fake.webhooks.delivered >= 1
+            await fake.wait_until(lambda: fake.webhooks.delivered >= 1, 15)
 
             # A caller without the secret is turned away and changes nothing.
             forged = {"update_id": 99_999, "message": {"message_id": 1, "date": 0, "chat": {"id": 672, "type": "private"}, "from": {"id": 672, "is_bot": False, "first_name": "X"}, "text": "/pomoc"}}

@@ -61,6 +61,8 @@ class BotProcess:
         self.log = work_dir / "bot.log"
 
     async def start(self, ready_marker: str = "transport running", timeout: float = 60.0) -> None:
+        # Only what this start writes counts: a restart appends to the same log.
+        offset = self.log.stat().st_size if self.log.exists() else 0
         log = self.log.open("ab")
         self.process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot", "--config", str(self.config), "run",
@@ -70,10 +72,15 @@ class BotProcess:
         expected = self._transports
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
-        while self.log.read_text(errors="replace").count(ready_marker) < expected:
+        while self._log_since(offset).count(ready_marker) < expected:
             if self.process.returncode is not None or loop.time() > deadline:
                 raise RuntimeError(f"the bot did not start:\n{self.log.read_text(errors='replace')[-3000:]}")
             await asyncio.sleep(0.05)
+
+    def _log_since(self, offset: int) -> str:
+        with self.log.open("rb") as log:
+            log.seek(offset)
+            return log.read().decode(errors="replace")
 
     def peak_memory_kib(self) -> int:
         """The process's peak resident set size (VmHWM), read from /proc."""

@@ -1,0 +1,334 @@
+"""The durable vote path: correspondence votes through the real dispatcher, handlers and SQLite.
+
+Each vote is what a Telegram member does: press ZA or PROTI under the proposed resolution
+(``cs:v``), then "Da, glasujem ..." under the question that follows (``cs:s``), which records
+the vote. Both presses go through ``Dispatcher.handle`` of a started ``Runtime`` as the
+transport would deliver them; the vote is durable when the second call returns (its
+transaction committed, replies and tally edits handed to the transport). The transport only
+records what it is given: the network is not part of the path measured here.
+
+The baseline, in the same run on the same machine, is a bare aiosqlite loop that inserts a
+row like a vote and commits each one, with the pragmas the bot's writer uses.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import random
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import aiosqlite
+
+from benchmarks.common import Result, median, percentile
+from benchmarks.councils import convene, council_ids, link_voting_members
+from benchmarks.population import populate
+from bot.domain.models import Platform, VoteChoice
+from bot.local_homeserver import SynapseServer
+from bot.runtime import Runtime
+from bot.services.correspondence_payloads import PREFIX, Action, Payload, parse_payload
+from bot.transport.base import EventSink
+from bot.transport.events import (
+    Capability,
+    ChatRef,
+    ChoiceMade,
+    IncomingEvent,
+    MessageRef,
+    OutgoingMessage,
+    Sender,
+)
+from storage.database import Database
+
+GOAL_VOTES_PER_SECOND = 2000
+GOAL_SHARE_OF_BASELINE = 0.5
+COUNCILS, MEMBERS_PER_COUNCIL, MOTIONS = 40, 15, 5
+VOTERS_AT_ONCE = 32  # members pressing buttons at the same moment, throughout the run
+TELEGRAM_IDS_FROM = 700_000
+
+
+class RecordingTransport:
+    """A Telegram-shaped transport that keeps what the bot sends instead of sending it."""
+
+    platform = Platform.TELEGRAM
+    capabilities = frozenset(
+        {Capability.BUTTONS, Capability.EDIT, Capability.FILES, Capability.IMAGES,
+         Capability.DEEP_LINKS, Capability.PLATFORM_TIMESTAMPS}
+    )  # fmt: skip
+
+    def __init__(self) -> None:
+        self.sent: dict[str, list[tuple[MessageRef, OutgoingMessage]]] = defaultdict(list)
+        self.edits = 0
+        self._message_ids = itertools.count(1)
+
+    async def start(self, sink: EventSink) -> None:
+        """Events are handed to the dispatcher by the benchmark itself."""
+
+    async def stop(self) -> None:
+        """Nothing to flush."""
+
+    async def direct_chat(self, external_user_id: str) -> ChatRef:
+        return ChatRef(Platform.TELEGRAM, external_user_id, is_direct=True)
+
+    async def send(self, chat: ChatRef, message: OutgoingMessage) -> MessageRef:
+        ref = MessageRef(chat, str(next(self._message_ids)))
+        self.sent[chat.chat_id].append((ref, message))
+        return ref
+
+    async def edit(self, ref: MessageRef, message: OutgoingMessage) -> MessageRef:
+        self.edits += 1
+        return ref
+
+    def newest_offering(
+        self, chat_id: str, action: Action, motion_id: int, vote: VoteChoice
+    ) -> tuple[MessageRef, str]:
+        """The newest message in the chat with the button of ``action`` and ``vote``."""
+        for ref, message in reversed(self.sent[chat_id]):
+            for choice in message.flat_choices:
+                payload = _payload_of(choice.payload)
+                if (
+                    payload is not None
+                    and payload.action is action
+                    and payload.target == motion_id
+                    and payload.choice is vote
+                ):
+                    return ref, choice.payload
+        raise LookupError(f"chat {chat_id} was never offered {action} on motion {motion_id}")
+
+    def ballots(self, chat_id: str) -> list[int]:
+        """The motions the member was sent a ballot for, in the order received."""
+        motions: list[int] = []
+        for _ref, message in self.sent[chat_id]:
+            for choice in message.flat_choices:
+                payload = _payload_of(choice.payload)
+                if (
+                    payload is not None
+                    and payload.action is Action.VOTE
+                    and payload.target not in motions
+                ):
+                    motions.append(payload.target)
+        return motions
+
+
+def _payload_of(data: str) -> Payload | None:
+    prefix, _, rest = data.partition(":")
+    return parse_payload(rest) if prefix == PREFIX else None
+
+
+@dataclass(frozen=True, slots=True)
+class Ballot:
+    telegram_id: str
+    motion_id: int
+    choice: VoteChoice
+
+
+class Voters:
+    """Members pressing the buttons the bot showed them, as the Telegram adapter delivers it."""
+
+    def __init__(self, runtime: Runtime, transport: RecordingTransport) -> None:
+        self._runtime = runtime
+        self._transport = transport
+        self._update_ids = itertools.count(1)
+        self.latencies: list[float] = []
+
+    def _press(self, telegram_id: str, ref: MessageRef, payload: str) -> IncomingEvent:
+        chat = ChatRef(Platform.TELEGRAM, telegram_id, is_direct=True)
+        return IncomingEvent(
+            platform=Platform.TELEGRAM,
+            event_key=str(next(self._update_ids)),
+            sender=Sender(Platform.TELEGRAM, telegram_id, "Član", "sl"),
+            chat=chat,
+            timestamp=datetime.now(UTC),  # a button press carries no date: receipt time
+            choice=ChoiceMade(payload, ref),
+        )
+
+    async def vote(self, ballot: Ballot) -> None:
+        chat, handle = ballot.telegram_id, self._runtime.dispatcher.handle
+        started = time.perf_counter()
+        offered = self._transport.newest_offering
+        ref, vote = offered(chat, Action.VOTE, ballot.motion_id, ballot.choice)
+        await handle(self._press(chat, ref, vote))
+        sure_ref, sure = offered(chat, Action.SURE, ballot.motion_id, ballot.choice)
+        await handle(self._press(chat, sure_ref, sure))
+        self.latencies.append(time.perf_counter() - started)
+
+
+async def _members_vote(voters: Voters, ballots: list[Ballot]) -> float:
+    """The members cast these ballots, ``VOTERS_AT_ONCE`` of them at any moment."""
+    queue: asyncio.Queue[Ballot] = asyncio.Queue()
+    for ballot in ballots:
+        queue.put_nowait(ballot)
+
+    async def member_after_member() -> None:
+        while not queue.empty():
+            await voters.vote(queue.get_nowait())
+
+    started = time.perf_counter()
+    async with asyncio.TaskGroup() as group:
+        for _ in range(VOTERS_AT_ONCE):
+            group.create_task(member_after_member())
+    return time.perf_counter() - started
+
+
+async def _stored_votes(db: Database, ballots: list[Ballot], person_of: dict[str, int]) -> int:
+    stored = 0
+    for ballot in ballots:
+        vote = await db.read.votes.get(ballot.motion_id, 1, person_of[ballot.telegram_id])
+        stored += vote is not None and vote.choice is ballot.choice
+    return stored
+
+
+BASELINE_SCHEMA = """
+CREATE TABLE votes (
+    motion_id INTEGER NOT NULL,
+    round INTEGER NOT NULL,
+    person_id INTEGER NOT NULL,
+    choice TEXT NOT NULL CHECK (choice IN ('za', 'proti', 'vzdrzan')),
+    cast_at TEXT NOT NULL,
+    platform TEXT NOT NULL CHECK (platform IN ('telegram', 'matrix', 'cli', 'hall')),
+    PRIMARY KEY (motion_id, round, person_id)
+)
+"""
+
+
+class BareInsertLoop:
+    """Vote-like rows inserted one by one, each committed, with the bot's writer pragmas."""
+
+    def __init__(self, connection: aiosqlite.Connection) -> None:
+        self._connection = connection
+        self._rows = 0
+        self.elapsed = 0.0
+        self.latencies: list[float] = []
+
+    @classmethod
+    async def open(cls, path: Path) -> BareInsertLoop:
+        connection = await aiosqlite.connect(path)
+        await connection.execute("PRAGMA journal_mode=WAL")
+        await connection.execute("PRAGMA foreign_keys=ON")
+        await connection.execute("PRAGMA synchronous=NORMAL")
+        await connection.execute(BASELINE_SCHEMA)
+        await connection.commit()
+        return cls(connection)
+
+    @property
+    def rows_per_second(self) -> float:
+        return self._rows / self.elapsed
+
+    async def insert(self, rows: int) -> None:
+        started = time.perf_counter()
+        for _ in range(rows):
+            number = self._rows
+            began = time.perf_counter()
+            await self._connection.execute(
+                "INSERT INTO votes (motion_id, round, person_id, choice, cast_at, platform) "
+                "VALUES (?, 1, ?, 'za', ?, 'telegram')",
+                (number // MEMBERS_PER_COUNCIL, number, datetime.now(UTC).isoformat()),
+            )
+            await self._connection.commit()
+            self.latencies.append(time.perf_counter() - began)
+            self._rows += 1
+        self.elapsed += time.perf_counter() - started
+
+    async def close(self) -> None:
+        await self._connection.close()
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f} ms" if seconds >= 0.001 else f"{seconds * 1000:.2f} ms"
+
+
+async def run(work_dir: Path, synapse: SynapseServer) -> Result:
+    db = await Database.open(work_dir / "votes.sqlite3")
+    now = datetime.now(UTC)
+    await populate(db, COUNCILS, MEMBERS_PER_COUNCIL, 0)
+    bodies = await council_ids(db)
+    linked = await link_voting_members(
+        db, bodies, Platform.TELEGRAM, lambda n: str(TELEGRAM_IDS_FROM + n), now
+    )
+    await convene(db, bodies, motions=MOTIONS, deadline=now + timedelta(days=2), now=now,
+                  with_material=False)  # fmt: skip
+    transport = RecordingTransport()
+    runtime = Runtime(db, [transport])
+    baseline = await BareInsertLoop.open(work_dir / "baseline.sqlite3")
+    load_before = os.getloadavg()[0]
+    await runtime.start()  # the correspondence outbox sends the invitations and ballots
+    try:
+        rng = random.Random(7)
+        motions_of = {
+            member.external_id: transport.ballots(member.external_id) for member in linked
+        }
+        voters = Voters(runtime, transport)
+        ballots: list[Ballot] = []
+        elapsed = 0.0
+        # Round after round, the bare loop and the bot take turns, so a change in the machine's
+        # load during the run weighs on both alike.
+        for position in range(MOTIONS):
+            round_ballots = [
+                Ballot(member.external_id, motions_of[member.external_id][position],
+                       rng.choice((VoteChoice.ZA, VoteChoice.PROTI)))
+                for member in linked
+            ]  # fmt: skip
+            await baseline.insert(len(round_ballots))
+            elapsed += await _members_vote(voters, round_ballots)
+            ballots += round_ballots
+    finally:
+        await runtime.stop()
+        await baseline.close()
+    load_after = os.getloadavg()[0]
+    stored = await _stored_votes(db, ballots, {m.external_id: m.person_id for m in linked})
+    await db.close()
+
+    votes_per_second = len(ballots) / elapsed
+    share = votes_per_second / baseline.rows_per_second
+    latencies = voters.latencies
+    p50, p99 = median(latencies), percentile(latencies, 0.99)
+    return Result(
+        name="Durable vote path",
+        goal=(
+            f"≥ {GOAL_VOTES_PER_SECOND:,} votes/s and ≥ {GOAL_SHARE_OF_BASELINE:.0%} "
+            "of a bare aiosqlite insert-and-commit loop"
+        ),
+        measured=(
+            f"{votes_per_second:,.0f} votes/s = {share:.1%} of the bare loop "
+            f"({baseline.rows_per_second:,.0f} rows/s); p50 {_ms(p50)}, p99 {_ms(p99)}"
+        ),
+        met=(
+            votes_per_second >= GOAL_VOTES_PER_SECOND
+            and share >= GOAL_SHARE_OF_BASELINE
+            and stored == len(ballots)
+        ),
+        details=[
+            (
+                f"{len(ballots):,} votes by {len(linked)} members of {COUNCILS} councils, one "
+                f"correspondence session each with {MOTIONS} proposed resolutions; "
+                f"{VOTERS_AT_ONCE} members pressing buttons at any moment"
+            ),
+            (
+                'a vote = two button presses (the vote, then "Da, glasujem …"), each through '
+                "`Dispatcher.handle` of a started `Runtime`: one transaction per press, replies "
+                "and the clerks' tally edits handed to a transport that records them"
+            ),
+            (
+                f"latency of a vote under that load, from the first press to the stored vote: "
+                f"p50 {_ms(p50)}, p99 {_ms(p99)}"
+            ),
+            (
+                f"{stored:,} of {len(ballots):,} votes found in the database afterwards, each with "
+                f"the choice pressed; {transport.edits:,} message edits requested"
+            ),
+            (
+                f"baseline: bare aiosqlite loop inserting {len(ballots):,} vote rows, one commit "
+                f"each (WAL, synchronous=NORMAL), taking turns with the bot motion by motion: "
+                f"{baseline.rows_per_second:,.0f} rows/s, p50 {_ms(median(baseline.latencies))}, "
+                f"p99 {_ms(percentile(baseline.latencies, 0.99))}"
+            ),
+            (
+                f"load average of the machine (1 min): {load_before:.1f} before, "
+                f"{load_after:.1f} after"
+            ),
+        ],
+    )

@@ -1,0 +1,90 @@
+"""The bot's own messages with choices, and whether a choice is one they offer (migration 0006).
+
+The dispatcher takes a button press or poll answer only when it answers such a message in the
+same chat and names a choice the message offers now. Withdrawn choices (the buttons were
+replaced or removed, the poll was ended) are remembered, so a press on them is recognised as a
+replay rather than a forgery.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from enum import StrEnum
+
+from bot.domain.models import Platform
+from storage.columns import now_utc, utc_text
+from storage.repositories.base import Repository
+
+_KEY = "platform = ? AND chat_id = ? AND message_id = ?"
+
+
+class ChoiceStanding(StrEnum):
+    """What the bot's records say about a choice made on a message."""
+
+    OFFERED = "offered"  # the message offers it now
+    WITHDRAWN = "withdrawn"  # the message offered it once; its buttons changed or went
+    NEVER_OFFERED = "never_offered"  # the message exists, the payload was never under it
+    NO_MESSAGE = "no_message"  # the bot sent no message with choices under this id here
+
+
+class SentMessageRepository(Repository):
+    __slots__ = ()
+
+    async def offered(
+        self,
+        platform: Platform,
+        chat_id: str,
+        message_id: str,
+        payloads: Iterable[str],
+        sent_at: datetime | None = None,
+    ) -> None:
+        """The message (new, or edited) offers exactly ``payloads`` now; any others it offered
+        before are withdrawn."""
+        key = (platform.value, chat_id, message_id)
+        await self._run(
+            "INSERT INTO sent_messages (platform, chat_id, message_id, sent_at) "
+            "VALUES (?, ?, ?, ?) ON CONFLICT (platform, chat_id, message_id) DO NOTHING",
+            (*key, utc_text(sent_at or now_utc())),
+        )
+        await self.withdraw(platform, chat_id, message_id)
+        await self._run_many(
+            "INSERT INTO sent_message_choices (platform, chat_id, message_id, payload, withdrawn) "
+            "VALUES (?, ?, ?, ?, FALSE) "
+            "ON CONFLICT (platform, chat_id, message_id, payload) DO UPDATE SET withdrawn = FALSE",
+            [(*key, payload) for payload in dict.fromkeys(payloads)],
+        )
+
+    async def withdraw(self, platform: Platform, chat_id: str, message_id: str) -> int:
+        """The message offers nothing any more; returns how many choices were withdrawn."""
+        return await self._run(
+            f"UPDATE sent_message_choices SET withdrawn = TRUE WHERE {_KEY} AND NOT withdrawn",
+            (platform.value, chat_id, message_id),
+        )
+
+    async def is_recorded(self, platform: Platform, chat_id: str, message_id: str) -> bool:
+        row = await self._one(
+            f"SELECT 1 FROM sent_messages WHERE {_KEY}", (platform.value, chat_id, message_id)
+        )
+        return row is not None
+
+    async def standing(
+        self, platform: Platform, chat_id: str, message_id: str, payload: str
+    ) -> ChoiceStanding:
+        key = (platform.value, chat_id, message_id)
+        if not await self.is_recorded(platform, chat_id, message_id):
+            return ChoiceStanding.NO_MESSAGE
+        row = await self._one(
+            f"SELECT withdrawn FROM sent_message_choices WHERE {_KEY} AND payload = ?",
+            (*key, payload),
+        )
+        if row is None:
+            return ChoiceStanding.NEVER_OFFERED
+        return ChoiceStanding.WITHDRAWN if row["withdrawn"] else ChoiceStanding.OFFERED
+
+    async def prune(self, older_than: datetime) -> int:
+        """Forgets messages sent before ``older_than`` (their choices with them); a press on
+        one of them is refused afterwards. Returns how many messages were forgotten."""
+        return await self._run(
+            "DELETE FROM sent_messages WHERE sent_at < ?", (utc_text(older_than),)
+        )

@@ -1,0 +1,59 @@
+"""The bot's messages with choices: what they offer, what they withdrew, what they never had."""
+
+from __future__ import annotations
+
+import aiosqlite
+
+from bot.domain.models import Platform
+from storage.database import Database
+from storage.repositories.sent_messages import ChoiceStanding
+from tests.storage.factories import at
+
+TELEGRAM, MATRIX = Platform.TELEGRAM, Platform.MATRIX
+
+
+async def test_a_message_offers_its_choices_in_its_own_chat_only(db: Database) -> None:
+    async with db.transaction() as repos:
+        await repos.sent_messages.offered(
+            TELEGRAM, "7001", "12", ["cs:v:3:za", "cs:v:3:proti"], at(0)
+        )
+    read = db.read.sent_messages
+    assert await read.standing(TELEGRAM, "7001", "12", "cs:v:3:za") is ChoiceStanding.OFFERED
+    assert await read.standing(TELEGRAM, "7001", "12", "cs:s:3:za") is ChoiceStanding.NEVER_OFFERED
+    # The same message id in another chat (a forwarded copy), or on the other platform.
+    assert await read.standing(TELEGRAM, "7002", "12", "cs:v:3:za") is ChoiceStanding.NO_MESSAGE
+    assert await read.standing(MATRIX, "7001", "12", "cs:v:3:za") is ChoiceStanding.NO_MESSAGE
+    assert await read.is_recorded(TELEGRAM, "7001", "12")
+    assert not await read.is_recorded(TELEGRAM, "7001", "13")
+
+
+async def test_an_edit_replaces_the_choices_and_withdraws_the_old_ones(db: Database) -> None:
+    async with db.transaction() as repos:
+        await repos.sent_messages.offered(
+            MATRIX, "!room:ex", "$poll", ["lex:1:1:0", "lex:1:1:1"], at(0)
+        )
+        await repos.sent_messages.offered(
+            MATRIX, "!room:ex", "$poll", ["lex:1:1:1", "lex:1:1:3"], at(1)
+        )
+    read = db.read.sent_messages
+    assert await read.standing(MATRIX, "!room:ex", "$poll", "lex:1:1:0") is ChoiceStanding.WITHDRAWN
+    assert await read.standing(MATRIX, "!room:ex", "$poll", "lex:1:1:1") is ChoiceStanding.OFFERED
+    assert await read.standing(MATRIX, "!room:ex", "$poll", "lex:1:1:3") is ChoiceStanding.OFFERED
+    async with db.transaction() as repos:
+        assert await repos.sent_messages.withdraw(MATRIX, "!room:ex", "$poll") == 2
+        assert await repos.sent_messages.withdraw(MATRIX, "!room:ex", "$poll") == 0
+    assert await read.standing(MATRIX, "!room:ex", "$poll", "lex:1:1:3") is ChoiceStanding.WITHDRAWN
+
+
+async def test_prune_forgets_old_messages_with_their_choices(
+    db: Database, raw: aiosqlite.Connection
+) -> None:
+    async with db.transaction() as repos:
+        await repos.sent_messages.offered(TELEGRAM, "1", "1", ["a:1"], at(0))
+        await repos.sent_messages.offered(TELEGRAM, "1", "2", ["a:2"], at(10))
+        assert await repos.sent_messages.prune(at(5)) == 1
+    read = db.read.sent_messages
+    assert await read.standing(TELEGRAM, "1", "1", "a:1") is ChoiceStanding.NO_MESSAGE
+    assert await read.standing(TELEGRAM, "1", "2", "a:2") is ChoiceStanding.OFFERED
+    rows = await raw.execute_fetchall("SELECT payload FROM sent_message_choices")
+    assert [row[0] for row in rows] == ["a:2"]  # the choices went with their message
