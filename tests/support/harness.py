@@ -255,7 +255,7 @@ class BotHarness:
         self.runtime: Runtime | None = None
         self.members: dict[str, TelegramMember | MatrixMember] = {}
         number = next(_numbers)
-        self.bot_localpart = f"sejabot{number}"
+        self.bot_localpart = f"harnessbot{number}"
         self.bot_password = f"bot-password-{number}"
         self._telegram_ids = itertools.count(10_000 * number)
 
