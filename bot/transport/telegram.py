@@ -1,8 +1,9 @@
 """Telegram adapter: python-telegram-bot 22, inline keyboards, AIORateLimiter.
 
-The Application is driven by hand (``async with application`` + ``updater.start_polling``) so
-that it shares one event loop with the Matrix adapter and the scheduler under one lifecycle
-owner, instead of owning the loop as ``run_polling`` would.
+The Application is driven by hand (``async with application``, with the adapter's own polling
+loop or webhook server described below) so that it shares one event loop with the Matrix
+adapter and the scheduler under one lifecycle owner, instead of owning the loop as
+``run_polling`` would.
 
 Updates arrive by long polling (no public address needed), or by webhook: Telegram POSTs each
 update to ``webhook_url`` (https, usually a TLS proxy in front of the bot, which listens on
