@@ -9,7 +9,7 @@ buttons, the end of the vote) are remembered in ``correspondence_messages``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from html import escape
 from typing import TYPE_CHECKING
@@ -213,11 +213,13 @@ async def show_to_member(
     *,
     with_files: bool,
     only_pending: bool,
+    bulk: bool = False,
 ) -> list[SentMessage]:
     """Send the invitation and the voting messages to every chat of the member.
 
     ``only_pending`` leaves out what the member already did (a confirmed invitation, motions
-    voted on); reminders use it. Returns what was sent, for ``remember``.
+    voted on); reminders use it. ``bulk`` marks the messages as sent in bulk (the transport
+    may pace them). Returns what was sent, for ``remember``.
     """
     read = app.db.read
     session, body = tally.session, tally.body
@@ -237,6 +239,7 @@ async def show_to_member(
             session, body, motions, materials, tally.rules, _,
             confirmation=confirmation, files=files,
         )  # fmt: skip
+        message = replace(message, bulk=bulk)
         for ref in await app.messenger.send_to_person(person_id, message):
             sent.append(SentMessage(MessagePurpose.INVITATION, None, ref))
         if not sent:
@@ -245,8 +248,9 @@ async def show_to_member(
     for motion in tally.motions:
         if only_pending and motion.motion.id not in pending_ids:
             continue
-        message = vote_message(
-            session, motion.motion, tally.rules, _, recorded=motion.vote_of(person_id)
+        message = replace(
+            vote_message(session, motion.motion, tally.rules, _, recorded=motion.vote_of(person_id)),
+            bulk=bulk,
         )
         for ref in await app.messenger.send_to_person(person_id, message):
             sent.append(SentMessage(MessagePurpose.VOTE, motion.motion.id, ref))

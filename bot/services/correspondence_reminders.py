@@ -144,7 +144,7 @@ async def _remind_member(app: App, tally: SessionTally, person_id: int) -> bool:
     reached = await app.messenger.send_to_person(person_id, OutgoingMessage(html="\n".join(lines)))
     if not reached:
         return False
-    sent = await show_to_member(app, tally, person_id, with_files=False, only_pending=True)
+    sent = await show_to_member(app, tally, person_id, with_files=False, only_pending=True, bulk=True)
     async with app.db.transaction() as repos:
         await remember(repos, session.id, person_id, sent, app.now())
     return True

@@ -112,6 +112,9 @@ class OutgoingMessage:
     files: tuple[OutgoingFile, ...] = ()
     # Matrix shows choices as a native poll with this question; "" uses the first text line.
     poll_question: str = ""
+    # Sent in bulk (invitations, reminders), not as a reply someone waits for: a transport may
+    # space such messages to respect a platform's per-chat limit.
+    bulk: bool = False
 
     @property
     def flat_choices(self) -> tuple[Choice, ...]:

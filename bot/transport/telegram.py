@@ -24,7 +24,7 @@ import contextlib
 import hmac
 import logging
 import secrets
-from contextlib import AsyncExitStack
+from contextlib import AbstractAsyncContextManager, AsyncExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
@@ -57,11 +57,17 @@ from bot.transport.events import (
     UnsupportedCapability,
 )
 from bot.transport.html_text import split_html
+from bot.transport.pacing import ChatPacer
 
 log = logging.getLogger(__name__)
 
 MESSAGE_LIMIT = 4096  # Telegram's maximum text length
 CALLBACK_DATA_LIMIT = 64  # bytes
+# Telegram asks for at most about one message a second in a chat; bulk sends to one chat are
+# spaced so, and the overall 30/s is AIORateLimiter's job (it also retries any 429).
+CHAT_INTERVAL_SECONDS = 1.0
+# One under the 30 messages a second Telegram allows a bot overall, for clock jitter.
+OVERALL_REQUESTS_PER_SECOND = 29
 SEND_ATTEMPTS = 4  # for transient network errors; 429s are retried by AIORateLimiter
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 MAX_POLL_BACKOFF_SECONDS = 30.0
@@ -98,11 +104,20 @@ class TelegramTransport:
         rate_limit_retries: int = 5,
         retry_delay: float = 0.5,
         webhook: Webhook | None = None,
+        chat_interval: float = CHAT_INTERVAL_SECONDS,
     ) -> None:
         builder = (
             Application.builder()
             .token(token)
-            .rate_limiter(AIORateLimiter(max_retries=rate_limit_retries))
+            .rate_limiter(
+                AIORateLimiter(
+                    # One request at a time, evenly spaced: a burst would put more than the
+                    # limit into some one-second window, and one 429 holds up every request.
+                    overall_max_rate=1,
+                    overall_time_period=1 / OVERALL_REQUESTS_PER_SECOND,
+                    max_retries=rate_limit_retries,
+                )
+            )
             .get_updates_read_timeout(poll_timeout + 10)
         )
         if base_url:
@@ -111,6 +126,7 @@ class TelegramTransport:
         self._app.add_handler(TypeHandler(Update, self._on_update))
         self._poll_timeout = poll_timeout
         self._retry_delay = retry_delay
+        self._pacer = ChatPacer(chat_interval)
         self._webhook = webhook
         self._sink: EventSink | None = None
         self._stack: AsyncExitStack | None = None
@@ -247,16 +263,18 @@ class TelegramTransport:
         last: Message | None = None
         for index, chunk in enumerate(chunks):
             is_last = index == len(chunks) - 1
-            last = await self._call(
-                self._app.bot.send_message,
-                chat_id=int(chat.chat_id),
-                text=chunk,
-                parse_mode=ParseMode.HTML,
-                reply_markup=markup if is_last else None,
-                disable_web_page_preview=True,
-            )
+            async with self._paced(chat, message):
+                last = await self._call(
+                    self._app.bot.send_message,
+                    chat_id=int(chat.chat_id),
+                    text=chunk,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup if is_last else None,
+                    disable_web_page_preview=True,
+                )
         for outgoing_file in message.files:
-            sent = await self._send_file(chat, outgoing_file)
+            async with self._paced(chat, message):
+                sent = await self._send_file(chat, outgoing_file)
             last = last or sent
         if last is None:
             raise ValueError("an outgoing message needs text or a file")
@@ -287,6 +305,11 @@ class TelegramTransport:
         return await self._call(
             self._app.bot.send_document, chat_id=int(chat.chat_id), document=upload
         )
+
+    def _paced(self, chat: ChatRef, message: OutgoingMessage) -> AbstractAsyncContextManager[None]:
+        """Bulk messages wait for the chat's next slot; replies go at once, so one member's
+        multi-part reply never holds up the handling of everyone else's updates."""
+        return self._pacer.turn(chat.chat_id) if message.bulk else contextlib.nullcontext()
 
     async def _call(self, method, /, **kwargs):  # type: ignore[no-untyped-def]
         """Retry transient network failures with back-off; 429s are AIORateLimiter's job."""
