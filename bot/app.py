@@ -6,10 +6,10 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-
-from bot.domain.rules import RuleSet
 from pathlib import Path
 
+from bot.coalesce import Coalescer
+from bot.domain.rules import RuleSet
 from bot.domain.rules_loader import load_named_rule_set
 from bot.messenger import Messenger
 from bot.scheduler import Scheduler
@@ -25,6 +25,8 @@ class App:
     scheduler: Scheduler
     settings: Settings = field(default_factory=lambda: load_settings(None, {}))
     clock: Callable[[], datetime] = utc_now
+    # Clerks' live tallies are edited once per burst of votes, not once per vote.
+    tally_refreshes: Coalescer = field(default_factory=Coalescer)
 
     def now(self) -> datetime:
         return self.clock()

@@ -22,6 +22,7 @@ from bot.transport.base import Transport
 from bot.transport.events import ChatRef, MessageRef, OutgoingMessage
 from handlers.context import Outgoing, ToChat, ToEdit, ToPerson
 from storage.database import Database
+from storage.repositories import Repositories
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +67,12 @@ class Messenger:
             async with self._offers_changed:
                 self._offers_changed.notify_all()
 
-    async def deliver(self, outgoing: Iterable[Outgoing]) -> list[MessageRef]:
+    async def deliver(
+        self, outgoing: Iterable[Outgoing], *, edits_withdrawn: bool = False
+    ) -> list[MessageRef]:
+        """Send and edit as described. ``edits_withdrawn``: the choices of messages edited
+        into ones without choices were already withdrawn in the transaction that asked for
+        the edit (see ``withdraw_edited``), so no transaction of its own is needed here."""
         sent: list[MessageRef] = []
         for item in outgoing:
             if isinstance(item.target, ToChat):
@@ -74,12 +80,16 @@ class Messenger:
             elif isinstance(item.target, ToPerson):
                 sent.extend(await self.send_to_person(item.target.person_id, item.message))
             elif isinstance(item.target, ToEdit):
-                edited = await self.edit(item.target.message, item.message)
+                recorded = edits_withdrawn and not item.message.choices
+                edited = await self.edit(item.target.message, item.message, recorded=recorded)
                 if edited is not None:
                     sent.append(edited)
         return sent
 
-    async def edit(self, ref: MessageRef, message: OutgoingMessage) -> MessageRef | None:
+    async def edit(
+        self, ref: MessageRef, message: OutgoingMessage, *, recorded: bool = False
+    ) -> MessageRef | None:
+        """Edit the message; ``recorded``: what it offers afterwards is already stored."""
         transport = self._transports.get(ref.chat.platform)
         if transport is None:
             log.error("no %s transport running; message %s not edited", ref.chat.platform, ref.message_id)
@@ -90,8 +100,20 @@ class Messenger:
             except Exception:
                 log.exception("editing %s message %s failed", ref.chat.platform, ref.message_id)
                 return None
-            await self._remember_edit(ref, edited, message)
+            if not recorded:
+                await self._remember_edit(ref, edited, message)
         return edited
+
+    @staticmethod
+    async def withdraw_edited(repos: Repositories, outgoing: Iterable[Outgoing]) -> None:
+        """In the transaction that asks for them: edits that leave a message without choices
+        withdraw its choices now (a press in between is taken as a replay of a spent one)."""
+        for item in outgoing:
+            if isinstance(item.target, ToEdit) and not item.message.choices:
+                chat = item.target.message.chat
+                await repos.sent_messages.withdraw(
+                    chat.platform, chat.chat_id, item.target.message.message_id
+                )
 
     async def person_chats(self, person_id: int) -> list[ChatRef]:
         chats = []
@@ -126,11 +148,14 @@ class Messenger:
 
     async def _remember_offer(self, ref: MessageRef, message: OutgoingMessage) -> None:
         payloads = [choice.payload for choice in message.flat_choices]
+
+        async def record(repos: Repositories) -> None:
+            await repos.sent_messages.offered(
+                ref.chat.platform, ref.chat.chat_id, ref.message_id, payloads
+            )
+
         try:
-            async with self._db.transaction() as repos:
-                await repos.sent_messages.offered(
-                    ref.chat.platform, ref.chat.chat_id, ref.message_id, payloads
-                )
+            await self._db.run_transaction(record)
         except Exception:  # the message is out; its buttons will be refused, so say so loudly
             log.exception("could not record the choices of %s message %s", ref.chat.platform, ref.message_id)
 
@@ -144,10 +169,13 @@ class Messenger:
         if message.choices and not replaced:
             await self._remember_offer(original, message)
             return
+
+        async def withdraw(repos: Repositories) -> None:
+            if await repos.sent_messages.is_recorded(platform, chat_id, original.message_id):
+                await repos.sent_messages.withdraw(platform, chat_id, original.message_id)
+
         try:
-            if await self._db.read.sent_messages.is_recorded(platform, chat_id, original.message_id):
-                async with self._db.transaction() as repos:
-                    await repos.sent_messages.withdraw(platform, chat_id, original.message_id)
+            await self._db.run_transaction(withdraw)
         except Exception:
             log.exception("could not withdraw the choices of %s message %s", platform, original.message_id)
         if message.choices:

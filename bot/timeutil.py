@@ -14,11 +14,13 @@ Errors carry an English message id and parameters, translated where they are sho
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from babel.dates import format_datetime
 
 from bot.i18n import N_, Translator
@@ -139,6 +141,12 @@ def to_utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
+@functools.cache
+def _babel_locale(language: str) -> Locale:
+    """Parsed once: Babel looks the locale's data files up on disk at every parse."""
+    return Locale.parse(language)
+
+
 def format_local(value: datetime, language: str, zone: ZoneInfo = LJUBLJANA) -> str:
     """Show an aware instant in local time: "18. 11. 2026 ob 12.00" (sl), "18 Nov 2026 12:00" (en).
 
@@ -147,7 +155,7 @@ def format_local(value: datetime, language: str, zone: ZoneInfo = LJUBLJANA) -> 
     local = to_utc(value).astimezone(zone)
     pattern = _FORMATS.get(language, _FORMATS["sl"])
     text = format_datetime(
-        local, pattern, tzinfo=zone, locale=language if language in _FORMATS else "sl"
+        local, pattern, tzinfo=zone, locale=_babel_locale(language if language in _FORMATS else "sl")
     )
     if _is_ambiguous(local.replace(tzinfo=None), zone):
         text = f"{text} {local.tzname()}"

@@ -14,6 +14,7 @@ from html import escape
 from bot.domain.models import Body, Motion, Platform, Role, SessionStatus, VoteChoice
 from bot.domain.rules import CorrespondenceRules
 from bot.i18n import Translator
+from bot.security_log import RefusalKind
 from bot.services.correspondence_invitations import (
     invitation_message,
     recorded_line,
@@ -84,6 +85,15 @@ async def on_choice(ctx: HandlerContext, rest: str) -> None:
         await _cancel(ctx, payload)
 
 
+def _detail(payload: Payload) -> str:
+    """What a refusal's log line may say: the action and its target, never the choice."""
+    return f"action={payload.action.value} target={payload.target}"
+
+
+def _refuse(ctx: HandlerContext, refusal: Refusal, payload: Payload) -> None:
+    ctx.refuse(refusal.kind, refusal.text(ctx._), detail=f"{_detail(payload)} reason={refusal.code}")
+
+
 def _platform(ctx: HandlerContext) -> Platform:
     return Platform(ctx.event.platform)
 
@@ -96,7 +106,7 @@ async def _confirm(ctx: HandlerContext, payload: Payload) -> None:
         decisive_time(ctx.event, ctx.now), _platform(ctx),
     )  # fmt: skip
     if isinstance(result, Refusal):
-        ctx.reply_text(result.text(_))
+        _refuse(ctx, result, payload)
         return
     confirmation = result.confirmation
     session = await ctx.repos.sessions.get(payload.target)
@@ -133,10 +143,10 @@ async def _ask_sure(ctx: HandlerContext, payload: Payload) -> None:
     found = await ballot(ctx.repos, _rules_of(ctx), payload.target, ctx.person.id,
                          decisive_time(ctx.event, ctx.now), payload.choice)  # fmt: skip
     if isinstance(found, Refusal):
-        ctx.reply_text(found.text(_))
+        _refuse(ctx, found, payload)
         return
     if found.earlier is not None:
-        ctx.reply_text(_already_voted(found, _))
+        ctx.refuse(RefusalKind.DOUBLE_VOTE, _already_voted(found, _), detail=_detail(payload))
         return
     motion = found.motion
     assert motion.id is not None
@@ -186,10 +196,10 @@ async def _record_vote(ctx: HandlerContext, payload: Payload) -> None:
                          action_time, payload.choice)  # fmt: skip
     await _spend_question(ctx, payload)
     if isinstance(found, Refusal):
-        ctx.reply_text(found.text(_))
+        _refuse(ctx, found, payload)
         return
     if found.earlier is not None:
-        ctx.reply_text(_already_voted(found, _))
+        ctx.refuse(RefusalKind.DOUBLE_VOTE, _already_voted(found, _), detail=_detail(payload))
         return
     cast = await cast_vote(ctx.repos, found, ctx.person.id, payload.choice, action_time,
                            _platform(ctx))  # fmt: skip
@@ -197,8 +207,8 @@ async def _record_vote(ctx: HandlerContext, payload: Payload) -> None:
     session = found.session
     assert session.id is not None
     if not cast.first:  # another chat of the same member won the race
-        ctx.reply_text(_already_voted(Ballot(found.member_session, motion, found.vote_round,
-                                             cast.vote), _))  # fmt: skip
+        ctx.refuse(RefusalKind.DOUBLE_VOTE, _already_voted(Ballot(found.member_session, motion, found.vote_round,
+                                             cast.vote), _), detail=_detail(payload))  # fmt: skip
         return
     recorded = _("Recorded: you voted <b>{choice}</b> on {heading} {title}, on {time} ({platform}).",
                  choice=choice_label(cast.vote.choice, _),
@@ -228,7 +238,9 @@ async def _after_change(ctx: HandlerContext, session_id: int, rules: Corresponde
     app = ctx.app
 
     async def refresh() -> None:
-        await refresh_tallies(app, session_id, rules)
+        await app.tally_refreshes.run(
+            ("correspondence", session_id), lambda: refresh_tallies(app, session_id, rules)
+        )
 
     ctx.after_commit.append(refresh)
     if reached is not None:

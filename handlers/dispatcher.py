@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from bot.domain.models import Platform
 from bot.i18n import Translator, normalise_language
+from bot.messenger import Messenger
 from bot.security_log import RefusalKind, input_kind, refused
 from bot.transport.events import IncomingEvent
 from bot.transport.input_text import cleaned_event
@@ -25,6 +26,7 @@ from handlers import access_guard, input_guard, linking
 from handlers import help as help_handlers
 from handlers.context import HandlerContext
 from handlers.routes import STAFF_ROLES, Routes, default_routes
+from storage.repositories import Repositories
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -71,7 +73,7 @@ class Dispatcher:
             return
         for refusal in ctx.refusals:
             refused(refusal.kind, event.platform, event.sender.external_id, refusal.detail)
-        await self._app.messenger.deliver(ctx.outgoing)
+        await self._app.messenger.deliver(ctx.outgoing, edits_withdrawn=True)
         for work in ctx.after_commit:
             try:
                 await work()
@@ -79,8 +81,14 @@ class Dispatcher:
                 log.exception("follow-up work of %s event %s failed", event.platform, event.event_key)
 
     async def _handle_in_transaction(self, event: IncomingEvent) -> HandlerContext | None:
-        """Route the event in its own transaction; None for an event handled before."""
-        async with self._app.db.transaction() as repos:
+        """Route the event in its own transaction; None for an event handled before.
+
+        The transaction runs whole on the database's writer thread (``run_transaction``):
+        handlers only read and write through ``ctx.repos`` and collect what to send, which
+        goes out after the commit, here."""
+        now = self._app.now()
+
+        async def route(repos: Repositories) -> HandlerContext | None:
             if not await repos.processed_updates.mark(event.platform, event.event_key):
                 log.info("duplicate %s event %s ignored", event.platform, event.event_key)
                 return None
@@ -94,7 +102,7 @@ class Dispatcher:
             ctx = HandlerContext(
                 event=event,
                 repos=repos,
-                now=self._app.now(),
+                now=now,
                 person=person,
                 memberships=memberships,
                 _=Translator(language),
@@ -102,7 +110,10 @@ class Dispatcher:
                 routes=self._routes,
             )
             await self._route(ctx)
-        return ctx
+            await Messenger.withdraw_edited(repos, ctx.outgoing)
+            return ctx
+
+        return await self._app.db.run_transaction(route)
 
     async def _route(self, ctx: HandlerContext) -> None:
         event = ctx.event

@@ -5,20 +5,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from types import TracebackType
-from typing import Self
+from typing import Self, TypeVar
 
 import aiosqlite
 
 from bot.i18n import N_, Translator
+from storage.direct_writer import DirectWriter
 from storage.errors import StorageError
 from storage.migrations import migrate, schema_version
 from storage.repositories import Repositories
 
 BUSY_TIMEOUT_MS = 5000
+T = TypeVar("T")
 
 
 class WalUnavailable(StorageError):
@@ -47,11 +49,16 @@ class Database:
     """
 
     def __init__(
-        self, path: Path, writer: aiosqlite.Connection, reader: aiosqlite.Connection
+        self,
+        path: Path,
+        writer: aiosqlite.Connection,
+        reader: aiosqlite.Connection,
+        direct: DirectWriter,
     ) -> None:
         self._path = path
         self._writer = writer
         self._reader = reader
+        self._direct = direct
         self._write_lock = asyncio.Lock()
         self._writing_task: asyncio.Task[object] | None = None
         self._closed = False
@@ -69,18 +76,20 @@ class Database:
         # isolation_level=None: the module issues no implicit BEGIN; transaction() does.
         writer = await aiosqlite.connect(path, isolation_level=None)
         reader: aiosqlite.Connection | None = None
+        direct: DirectWriter | None = None
         try:
             await _configure_writer(writer, path)
             await migrate(writer, path)
             uri = f"{path.resolve().as_uri()}?mode=ro"
             reader = await aiosqlite.connect(uri, uri=True, isolation_level=None)
             await _configure_reader(reader)
+            direct = await DirectWriter.open(path, _configure_direct_writer)
         except BaseException:
             if reader is not None:
                 await reader.close()
             await writer.close()
             raise
-        return cls(path, writer, reader)
+        return cls(path, writer, reader, direct)
 
     @property
     def path(self) -> Path:
@@ -112,6 +121,21 @@ class Database:
             finally:
                 self._writing_task = None
 
+    async def run_transaction(self, body: Callable[[Repositories], Awaitable[T]]) -> T:
+        """Like ``transaction()``, for a body that only works with the database: it runs
+        whole on the writer's own thread (storage/direct_writer.py), each statement a plain
+        call. The body must not use the caller's transports or messenger; it returns what the
+        caller needs afterwards."""
+        task = asyncio.current_task()
+        if task is not None and task is self._writing_task:
+            raise RuntimeError("run_transaction() is not re-entrant; use the repositories you have")
+        async with self._write_lock:
+            self._writing_task = task
+            try:
+                return await self._direct.transaction(body)
+            finally:
+                self._writing_task = None
+
     async def backup_to(self, target: str | Path) -> None:
         """A consistent online copy while the bot keeps writing (SQLite's backup API)."""
         await backup_file(self._path, Path(target))
@@ -137,6 +161,7 @@ class Database:
                 return
             self._closed = True
             try:
+                await self._direct.close()
                 await self._reader.close()
                 await self._writer.execute("PRAGMA optimize")
             finally:
@@ -163,6 +188,13 @@ async def _configure_writer(connection: aiosqlite.Connection, path: Path) -> Non
     await connection.execute("PRAGMA foreign_keys=ON")
     await connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     await connection.execute("PRAGMA synchronous=NORMAL")
+
+
+def _configure_direct_writer(connection: sqlite3.Connection) -> None:
+    """The same settings as the aiosqlite writer (journal_mode=WAL is kept by the file)."""
+    connection.execute("PRAGMA foreign_keys=ON")
+    connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    connection.execute("PRAGMA synchronous=NORMAL")
 
 
 async def _configure_reader(connection: aiosqlite.Connection) -> None:

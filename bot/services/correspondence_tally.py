@@ -21,6 +21,7 @@ from bot.domain.models import (
     Platform,
     Role,
     Session,
+    SessionStatus,
     Vote,
     VoteChoice,
 )
@@ -233,6 +234,8 @@ async def refresh_tallies(
     if not stored:
         return
     tally = await load_tally(read, session_id, rules)
+    # A refresh that follows a vote may run after the closing: it must not reopen the view.
+    closed = closed or tally.session.status is SessionStatus.CLOSED
     now = app.now()
     translators: dict[int, Translator] = {}
     for message in stored:

@@ -38,6 +38,7 @@ from bot.domain.models import (
 )
 from bot.domain.rules import CorrespondenceRules
 from bot.i18n import N_, Translator
+from bot.security_log import RefusalKind
 from bot.services.correspondence_invitations import allowed_choices
 from bot.services.correspondence_tally import SessionTally, load_tally
 from bot.services.correspondence_wording import when
@@ -87,11 +88,26 @@ REFUSAL_TEXTS = {
 }
 
 
+# How each refusal is logged on sejabot.security (bot/security_log.py).
+REFUSAL_KINDS = {
+    Refused.UNKNOWN: RefusalKind.NOT_ENTITLED,
+    Refused.NOT_INVITED: RefusalKind.NOT_ENTITLED,
+    Refused.NOT_OPEN: RefusalKind.ROUND_CLOSED,
+    Refused.CLOSED: RefusalKind.ROUND_CLOSED,
+    Refused.DEADLINE_PASSED: RefusalKind.DEADLINE_PASSED,
+    Refused.CHOICE_NOT_ALLOWED: RefusalKind.FORGED_CHOICE,
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Refusal:
     code: Refused
     deadline: datetime | None = None
     action_time: datetime | None = None
+
+    @property
+    def kind(self) -> RefusalKind:
+        return REFUSAL_KINDS[self.code]
 
     def text(self, _: Translator) -> str:
         params: dict[str, object] = {}
@@ -251,6 +267,9 @@ async def quorum_just_reached(
     repos: Repositories, session_id: int, rules: CorrespondenceRules, now: datetime
 ) -> SessionTally | None:
     """The tally if this transaction brought the quorum and claimed the clerks' notice."""
+    progress = await repos.correspondence.progress.get(session_id)
+    if progress is None or progress.quorum_reported_at is not None:
+        return None  # told before: no need to count again at every vote
     tally = await load_tally(repos, session_id, rules)
     if not tally.quorum_reached:
         return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
 from datetime import datetime
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 
 from bot.domain.models import Body, BodyKind, Membership, Person, Role
 from storage.database import BUSY_TIMEOUT_MS, Database
+from storage.repositories import Repositories
 from tests.storage.factories import council
 
 
@@ -133,3 +135,83 @@ async def test_close_is_idempotent(db_path: Path) -> None:
     database = await Database.open(db_path)
     await database.close()
     await database.close()
+
+
+async def test_run_transaction_commits_what_the_body_wrote_and_returns_its_result(
+    db: Database,
+) -> None:
+    async def body(repos: Repositories) -> int:
+        organisation = await repos.organisations.get_or_create("Občina Žiri")
+        assert [o.name for o in await repos.organisations.list()] == ["Občina Žiri"]
+        return organisation.id
+
+    organisation_id = await db.run_transaction(body)
+    assert [(o.id, o.name) for o in await db.read.organisations.list()] == [
+        (organisation_id, "Občina Žiri")
+    ]
+
+
+async def test_run_transaction_rolls_back_when_the_body_raises(db: Database) -> None:
+    class Abort(Exception):
+        pass
+
+    async def body(repos: Repositories) -> None:
+        await council(repos, members=3)
+        raise Abort
+
+    with pytest.raises(Abort):
+        await db.run_transaction(body)
+    assert await db.read.persons.list() == []
+
+    async def one_member(repos: Repositories) -> None:
+        await council(repos, members=1)
+
+    await db.run_transaction(one_member)  # the writer is usable again
+    assert len(await db.read.persons.list()) == 1
+
+
+async def test_run_transaction_bodies_do_not_overlap_with_transaction(db: Database) -> None:
+    """Both kinds of transaction share one write lock: interleaved callers never collide."""
+
+    async def direct(number: int) -> None:
+        async def body(repos: Repositories) -> None:
+            await repos.organisations.get_or_create(f"Direktna {number}")
+            await asyncio.sleep(0)  # a suspension on the writer's own loop is fine
+
+        await db.run_transaction(body)
+
+    async def through_aiosqlite(number: int) -> None:
+        async with db.transaction() as repos:
+            await repos.organisations.get_or_create(f"Običajna {number}")
+
+    await asyncio.gather(*(direct(n) for n in range(20)), *(through_aiosqlite(n) for n in range(20)))
+    assert len(await db.read.organisations.list()) == 40
+
+
+async def test_cancelled_run_transaction_is_rolled_back_before_the_lock_is_free(
+    db: Database,
+) -> None:
+    entered = threading.Event()
+
+    async def slow_body(repos: Repositories) -> None:
+        await repos.organisations.get_or_create("Občina Škofja Loka")
+        entered.set()
+        await asyncio.sleep(60)
+
+    task = asyncio.create_task(db.run_transaction(slow_body))
+    await asyncio.to_thread(entered.wait, 10)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert await db.read.organisations.list() == []
+    async with db.transaction() as repos:
+        await repos.organisations.get_or_create("Občina Trzin")
+    assert [o.name for o in await db.read.organisations.list()] == ["Občina Trzin"]
+
+
+async def test_run_transaction_violations_reach_the_caller(db: Database) -> None:
+    async def body(repos: Repositories) -> None:
+        await repos.memberships.upsert(Membership(None, 999, 999, Role.MEMBER))
+
+    with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
+        await db.run_transaction(body)

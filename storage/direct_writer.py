@@ -1,0 +1,156 @@
+"""Whole transactions on a thread of their own, for the busiest path (one incoming event).
+
+Through aiosqlite every statement is a round trip between the event loop and the
+connection's thread; an event that runs thirty statements pays thirty of them. Here the
+transaction's whole body runs on the writer's own thread and event loop, next to its own
+connection, so each statement is a plain call and the caller's loop waits once per
+transaction. The body is ordinary async code using the same repositories; it must not touch
+objects bound to the caller's loop (transports, the messenger): handlers collect their replies
+and send them after the commit, on the caller's loop, as they always do.
+
+The connection is a second writer connection to the same file; ``Database`` holds its one
+write lock around both, so only one transaction writes at a time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sqlite3
+import threading
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from storage.repositories import Repositories
+from storage.repositories.base import Params
+
+T = TypeVar("T")
+
+
+class _Cursor:
+    """What ``async with connection.execute(...) as cursor`` yields, already run."""
+
+    __slots__ = ("_cursor",)
+
+    def __init__(self, cursor: sqlite3.Cursor) -> None:
+        self._cursor = cursor
+
+    async def __aenter__(self) -> sqlite3.Cursor:
+        return self._cursor
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self._cursor.close()
+
+
+class DirectStatements:
+    """The part of aiosqlite's connection the repositories use, as plain calls on the thread
+    that owns ``connection``; nothing here ever suspends."""
+
+    __slots__ = ("_connection",)
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._connection = connection
+
+    async def execute_fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
+        return self._connection.execute(sql, params).fetchall()
+
+    def execute(self, sql: str, params: Params = ()) -> _Cursor:
+        return _Cursor(self._connection.execute(sql, params))
+
+    def executemany(self, sql: str, params: Iterable[Params]) -> _Cursor:
+        return _Cursor(self._connection.executemany(sql, params))
+
+
+class DirectWriter:
+    def __init__(self, loop: asyncio.AbstractEventLoop, thread: threading.Thread) -> None:
+        self._loop = loop
+        self._thread = thread
+        self._connection: sqlite3.Connection | None = None
+        self._repos: Repositories | None = None
+
+    @classmethod
+    async def open(cls, path: Path, configure: Callable[[sqlite3.Connection], None]) -> DirectWriter:
+        loop = asyncio.new_event_loop()
+        thread = threading.Thread(target=loop.run_forever, name="sejabot-writer", daemon=True)
+        thread.start()
+        writer = cls(loop, thread)
+        try:
+            await writer._on_thread(writer._connect(path, configure))
+        except BaseException:
+            await writer.close()
+            raise
+        return writer
+
+    async def _connect(self, path: Path, configure: Callable[[sqlite3.Connection], None]) -> None:
+        # isolation_level=None: no implicit BEGIN; the transaction below says when.
+        connection = sqlite3.connect(path, isolation_level=None)
+        connection.row_factory = sqlite3.Row
+        configure(connection)
+        self._connection = connection
+        self._repos = Repositories(DirectStatements(connection))  # type: ignore[arg-type]
+
+    async def transaction(self, body: Callable[[Repositories], Awaitable[T]]) -> T:
+        """Run ``body`` in one transaction on the writer's thread: BEGIN IMMEDIATE, COMMIT when
+        it returns, ROLLBACK when it raises. The caller holds the database's write lock."""
+        return await self._on_thread(self._in_transaction(body))
+
+    async def _in_transaction(self, body: Callable[[Repositories], Awaitable[T]]) -> T:
+        connection, repos = self._connection, self._repos
+        assert connection is not None and repos is not None, "the writer is closed"
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            result = await body(repos)
+        except BaseException:
+            connection.rollback()
+            raise
+        connection.execute("COMMIT")
+        return result
+
+    async def _on_thread(self, work: Coroutine[Any, Any, T]) -> T:
+        """Run ``work`` on the writer's loop and wait for it. Cancelling the caller cancels
+        the work there and still waits until it is over (rolled back): the caller's write
+        lock must outlast it."""
+        caller = asyncio.get_running_loop()
+        outcome: asyncio.Future[T] = caller.create_future()
+        running: list[asyncio.Task[T]] = []
+
+        def begin() -> None:  # on the writer's loop
+            task = self._loop.create_task(work)
+            running.append(task)
+            task.add_done_callback(lambda done: caller.call_soon_threadsafe(_settle, outcome, done))
+
+        self._loop.call_soon_threadsafe(begin)
+        try:
+            return await asyncio.shield(outcome)
+        except asyncio.CancelledError:
+            # Scheduled after begin(), so the task exists when this runs.
+            self._loop.call_soon_threadsafe(lambda: running[0].cancel())
+            with contextlib.suppress(BaseException):
+                await outcome
+            raise
+
+    async def close(self) -> None:
+        if self._thread.is_alive():
+            if self._connection is not None:
+                await self._on_thread(_call(self._connection.close))
+                self._connection = None
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            await asyncio.to_thread(self._thread.join)
+        self._loop.close()
+
+
+def _settle(outcome: asyncio.Future[T], done: asyncio.Task[T]) -> None:
+    """Copy a finished task's result (from the writer's loop) onto the caller's future."""
+    if outcome.done():
+        return
+    if done.cancelled():
+        outcome.cancel()
+    elif (error := done.exception()) is not None:
+        outcome.set_exception(error)
+    else:
+        outcome.set_result(done.result())
+
+
+async def _call(function: Callable[[], Any]) -> Any:
+    return function()
