@@ -29,3 +29,7 @@ FEATURES.append(correspondence_feature)
 from bot.services.live_jobs import FEATURE as live_sessions_feature  # noqa: E402
 
 FEATURES.append(live_sessions_feature)
+
+from bot.services.housekeeping import HousekeepingFeature  # noqa: E402
+
+FEATURES.append(HousekeepingFeature())

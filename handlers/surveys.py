@@ -12,6 +12,7 @@ from __future__ import annotations
 from html import escape
 
 from bot.domain.models import Role
+from bot.security_log import RefusalKind
 from bot.services.survey_answering import Respondent, Step, SubmittedScreen, SurveyAnswering
 from bot.services.survey_distribution import refresh_counts
 from bot.services.survey_messages import (
@@ -138,7 +139,11 @@ async def respondent_for(ctx: HandlerContext, survey_id: int) -> Respondent | No
     if organisation_id is None or not await ctx.repos.survey_progress.is_recipient(
         survey_id, organisation_id
     ):
-        ctx.reply_text(_("This survey was not sent to an organisation you answer for."))
+        ctx.refuse(
+            RefusalKind.NOT_ENTITLED,
+            _("This survey was not sent to an organisation you answer for."),
+            detail=f"survey={survey_id}",
+        )
         return None
     organisation = await ctx.repos.organisations.get(organisation_id)
     assert organisation is not None
@@ -163,6 +168,7 @@ async def show_step(ctx: HandlerContext, who: Respondent, step: Step) -> None:
     _ = ctx._
     if step.closed:
         ctx.reply(closed_message(who.survey, _))
+        ctx.note_refusal(RefusalKind.DEADLINE_PASSED, detail=f"survey={who.survey.id}")
         return
     frame = Frame(who.survey, who.definition, who.organisation.name)
     pressed = ctx.event.choice.message if ctx.event.choice else None

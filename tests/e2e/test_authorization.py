@@ -620,7 +620,7 @@ async def test_a_member_running_chair_commands_is_refused(
         await bot.fake.user_sends_text(marko, command)
         assert CHAIR_ONLY in (await bot.expect(marko, CHAIR_ONLY)).text
     assert await stored_rows(bot.db) == before
-    pending_log(caplog, RefusalKind.NOT_PRESIDING, str(marko.id), "handlers/live_common.py")
+    assert_logged(caplog, RefusalKind.NOT_PRESIDING, str(marko.id))
 
 
 # --- 11. a vote after the deadline -------------------------------------------------------------
@@ -643,7 +643,7 @@ async def test_a_vote_after_the_deadline_is_refused(
 
     assert await stored_rows(bot.db) == before
     assert await bot.votes(motion_id) == []
-    pending_log(caplog, RefusalKind.DEADLINE_PASSED, str(marko.id), "handlers/correspondence.py")
+    assert_logged(caplog, RefusalKind.DEADLINE_PASSED, str(marko.id))
 
 
 # --- 12. a vote in a closed round (a live session) ---------------------------------------------
@@ -693,7 +693,7 @@ async def test_a_vote_in_a_closed_round_is_refused(
     motion = (await live.world.db.read.motions.list_for_session(session_id))[0]
     assert motion.id is not None
     assert await live.world.db.read.votes.list_for_motion(motion.id, 1) == []
-    pending_log(caplog, RefusalKind.ROUND_CLOSED, str(marko.user.id), "handlers/live_members.py")
+    assert_logged(caplog, RefusalKind.ROUND_CLOSED, str(marko.user.id))
 
 
 # --- 8. one member voting twice through Telegram and Matrix ------------------------------------

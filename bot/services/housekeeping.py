@@ -1,0 +1,58 @@
+"""Daily housekeeping: forget what the bot only needed for a while.
+
+- ``processed_updates`` (duplicate detection): Telegram keeps an undelivered update for a day
+  and a Matrix sync replays at most what came after the saved token, so a month is plenty.
+- ``sent_messages`` (which buttons the bot offered where): kept far longer than any vote,
+  correspondence session or survey stays open, since a press on a forgotten message is refused.
+
+Runs at start (catching up on days the bot was down) and then once a day.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.app import App
+
+log = logging.getLogger(__name__)
+
+PROCESSED_UPDATES_KEPT = timedelta(days=30)
+SENT_MESSAGES_KEPT = timedelta(days=400)
+EVERY = timedelta(days=1)
+JOB_ID = "housekeeping"
+
+
+@dataclass(frozen=True, slots=True)
+class Pruned:
+    processed_updates: int
+    sent_messages: int
+
+
+async def prune(app: App) -> Pruned:
+    now = app.now()
+    async with app.db.transaction() as repos:
+        pruned = Pruned(
+            processed_updates=await repos.processed_updates.prune(now - PROCESSED_UPDATES_KEPT),
+            sent_messages=await repos.sent_messages.prune(now - SENT_MESSAGES_KEPT),
+        )
+    log.info(
+        "housekeeping: forgot %d processed updates and %d sent messages",
+        pruned.processed_updates,
+        pruned.sent_messages,
+    )
+    return pruned
+
+
+class HousekeepingFeature:
+    async def on_start(self, app: App) -> None:
+        await self._run(app)
+
+    async def _run(self, app: App) -> None:
+        try:
+            await prune(app)
+        finally:  # a failed pass is tried again tomorrow rather than never
+            app.scheduler.at(app.now() + EVERY, JOB_ID, lambda: self._run(app))
