@@ -2,6 +2,10 @@
 
 A clerk opens the minutes in Word or LibreOffice and edits them further, so the structure must be
 Word's own (styles, not formatted runs) and the page numbers must be fields, not fixed text.
+
+A survey report has hundreds of styled paragraphs, tables and pictures. python-docx looks a style
+up by name by scanning every style of the document, and numbers a picture by scanning every id
+in the document, each time; both are done once per document here (``_WordWriter``).
 """
 
 from __future__ import annotations
@@ -12,10 +16,12 @@ from io import BytesIO
 
 import docx
 from docx.document import Document as WordDocument
+from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
+from docx.oxml.shape import CT_Inline
 from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.shared import Cm, Length, Pt
 from docx.table import Table as WordTable
@@ -51,15 +57,59 @@ def to_docx(doc: Document) -> bytes:
     word = docx.Document()
     _set_up_page(word)
     _set_metadata(word, doc)
-    word.add_paragraph(doc.title, style="Title")
+    writer = _WordWriter(word)
+    writer.paragraph(doc.title, "Title")
     if doc.subtitle:
-        word.add_paragraph(doc.subtitle, style="Subtitle")
+        writer.paragraph(doc.subtitle, "Subtitle")
     for block in doc.blocks:
-        _add_block(word, block)
+        _add_block(writer, block)
     _add_footer(word, doc)
     output = BytesIO()
     word.save(output)
     return output.getvalue()
+
+
+class _WordWriter:
+    """Adds paragraphs, tables and pictures to one Word document, remembering what python-docx
+    would look up again for each: style ids by name and the next free drawing id."""
+
+    def __init__(self, word: WordDocument) -> None:
+        self.word = word
+        self._style_ids: dict[tuple[str, WD_STYLE_TYPE], str | None] = {}
+        self._next_drawing_id: int | None = None
+
+    def style_id(self, name: str, kind: WD_STYLE_TYPE = WD_STYLE_TYPE.PARAGRAPH) -> str | None:
+        """The id of the named style; None for the default style, which is left unnamed."""
+        key = (name, kind)
+        if key not in self._style_ids:
+            self._style_ids[key] = self.word.part.get_style_id(self.word.styles[name], kind)
+        return self._style_ids[key]
+
+    def paragraph(self, text: str = "", style: str | None = None) -> WordParagraph:
+        paragraph = self.word.add_paragraph(text)
+        if style is not None:
+            paragraph._p.style = self.style_id(style)
+        return paragraph
+
+    def table(self, rows: int, columns: int, style: str | None = None) -> WordTable:
+        grid = self.word.add_table(rows=rows, cols=columns)
+        if style is not None:
+            grid._tbl.tblPr.style = self.style_id(style, WD_STYLE_TYPE.TABLE)
+        return grid
+
+    def picture(self, png: bytes, width: Length) -> WordParagraph:
+        """A paragraph holding the picture, ``width`` wide with its proportions kept."""
+        paragraph = self.paragraph()
+        run = paragraph.add_run()
+        part = run.part
+        relation_id, image = part.get_or_add_image(BytesIO(png))
+        if self._next_drawing_id is None:
+            self._next_drawing_id = part.next_id  # the one scan of the document's ids
+        drawing_id, self._next_drawing_id = self._next_drawing_id, self._next_drawing_id + 1
+        cx, cy = image.scaled_dimensions(width, None)
+        run._r.add_drawing(CT_Inline.new_pic_inline(drawing_id, relation_id, image.filename,
+                                                    cx, cy))  # fmt: skip
+        return paragraph
 
 
 def _set_up_page(word: WordDocument) -> None:
@@ -84,45 +134,44 @@ def _set_metadata(word: WordDocument, doc: Document) -> None:
     language.set(qn("w:val"), tag)
 
 
-def _add_block(word: WordDocument, block: Block) -> None:
+def _add_block(writer: _WordWriter, block: Block) -> None:
     match block:
         case Heading(text=text, level=level):
-            word.add_heading(text, level)
+            writer.paragraph(text, f"Heading {level}")
         case Paragraph(text=text, bold=bold, italic=italic):
-            run = word.add_paragraph().add_run(text)
+            run = writer.paragraph().add_run(text)
             run.bold, run.italic = bold or None, italic or None
         case BulletList(items=items):
             for item in items:
-                word.add_paragraph(item, style="List Bullet")
+                writer.paragraph(item, "List Bullet")
         case KeyValues(pairs=pairs):
             for label, value in pairs:
-                paragraph = word.add_paragraph()
+                paragraph = writer.paragraph()
                 paragraph.paragraph_format.space_after = Pt(2)
                 paragraph.add_run(f"{label}: ").bold = True
                 paragraph.add_run(value)
         case Table():
-            _add_table(word, block)
+            _add_table(writer, block)
         case Image(png=png, caption=caption, width_cm=width_cm):
-            word.add_picture(BytesIO(png), width=Cm(min(width_cm, TEXT_WIDTH_CM)))
-            word.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
+            picture = writer.picture(png, Cm(min(width_cm, TEXT_WIDTH_CM)))
+            picture.alignment = WD_ALIGN_PARAGRAPH.CENTER
             if caption:
-                word.add_paragraph(caption, style="Caption").alignment = WD_ALIGN_PARAGRAPH.CENTER
+                writer.paragraph(caption, "Caption").alignment = WD_ALIGN_PARAGRAPH.CENTER
         case PageBreak():
-            word.add_page_break()
+            writer.word.add_page_break()
         case SignatureLines(labels=labels):
-            _add_signature_lines(word, labels)
+            _add_signature_lines(writer, labels)
 
 
-def _add_table(word: WordDocument, table: Table) -> None:
+def _add_table(writer: _WordWriter, table: Table) -> None:
     if table.caption:
         # Slovenian convention: a table's caption stands above it, a figure's below.
-        caption = word.add_paragraph(table.caption, style="Caption")
+        caption = writer.paragraph(table.caption, "Caption")
         caption.paragraph_format.keep_with_next = True
     widths: list[Length] = [
         Cm(width) for width in scaled_widths(column_weights(table), TEXT_WIDTH_CM)
     ]
-    grid = word.add_table(rows=1, cols=len(table.headers))
-    grid.style = word.styles["Table Grid"]
+    grid = writer.table(1, len(table.headers), "Table Grid")
     grid.alignment = WD_TABLE_ALIGNMENT.CENTER
     grid.autofit = False
     for column, width in zip(grid.columns, widths):
@@ -134,7 +183,7 @@ def _add_table(word: WordDocument, table: Table) -> None:
         cell.width = width
         cell.paragraphs[0].add_run(text).bold = True
     _add_rows(grid, table.rows, widths)
-    word.add_paragraph()  # Word glues consecutive tables together without a paragraph between
+    writer.paragraph()  # Word glues consecutive tables together without a paragraph between
 
 
 def _add_rows(grid: WordTable, rows: list[list[str]], widths: list[Length]) -> None:
@@ -166,9 +215,9 @@ def _set_run_text(run: BaseOxmlElement, text: str) -> None:
     run.append(element)
 
 
-def _add_signature_lines(word: WordDocument, labels: list[str]) -> None:
+def _add_signature_lines(writer: _WordWriter, labels: list[str]) -> None:
     columns = min(SIGNATURES_PER_ROW, max(1, len(labels)))
-    grid: WordTable = word.add_table(rows=0, cols=columns)  # no style: no borders
+    grid = writer.table(0, columns)  # no style: no borders
     grid.alignment = WD_TABLE_ALIGNMENT.CENTER
     for start in range(0, len(labels), columns):
         cells = grid.add_row().cells

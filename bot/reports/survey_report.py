@@ -264,12 +264,13 @@ def _answers_table(definition: SurveyDefinition, members: Sequence[OrganisationA
                    grouping: Question | None, _: Translator) -> Table:  # fmt: skip
     """One row per organisation: its name in capitals and its answers to the questions shown to
     anyone of the group (other than the grouping question)."""
-    shown: list[Question] = []
-    for member in members:
-        for question in visible_questions(definition, member.answers):
-            if question not in shown and (grouping is None or question.key != grouping.key):
-                shown.append(question)
-    shown.sort(key=lambda q: definition.index(q.key))
+    shown_keys = {
+        question.key
+        for member in members
+        for question in visible_questions(definition, member.answers)
+        if grouping is None or question.key != grouping.key
+    }
+    shown = [question for question in definition.questions if question.key in shown_keys]
     rows = [
         [display_name(member.organisation), *(_cell(q, member.answers.get(q.key)) for q in shown)]
         for member in members
@@ -320,7 +321,8 @@ def answer_table(data: SurveyReportData, _: Translator) -> tuple[list[str], list
     for name in sorted(set(data.recipients) | set(by_name), key=slovenian_sort_key):
         response = by_name.get(name)
         if response is None:
-            rows.append([name, _("no"), "", ""] + [""] * (len(headers) - 4))
+            unanswered: list[Cell] = [name, _("no"), "", ""]
+            rows.append(unanswered + [""] * (len(headers) - 4))
             continue
         row: list[Cell] = [name, _("yes"), format_local(response.submitted_at, _.language),
                            response.submitted_by]  # fmt: skip

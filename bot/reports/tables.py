@@ -13,7 +13,6 @@ import io
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-
 from typing import TYPE_CHECKING
 
 from bot.reports.layout import printable

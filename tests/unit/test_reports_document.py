@@ -3,6 +3,9 @@ the renderer tests share."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 from bot.reports import (
@@ -18,7 +21,7 @@ from bot.reports import (
     Table,
     render,
 )
-from bot.reports.charts import bar_chart
+from bot.reports.charts import DPI, WIDTH_INCHES, bar_chart
 from bot.reports.layout import column_weights, png_size, printable, printable_document
 
 VOTERS = ["Ana Čebašek", "Boštjan Šušteršič", "Žiga Žagar", "Đurđa Ćosić"]
@@ -122,6 +125,18 @@ def test_column_weights_follow_the_content_within_limits() -> None:
 
 
 def test_png_size_reads_the_header() -> None:
-    assert png_size(bar_chart("T", ["a"], [1])) == (1200, 720)
+    assert png_size(bar_chart("T", ["a"], [1])) == (int(WIDTH_INCHES * DPI), int(3.6 * DPI))
     with pytest.raises(ValueError):
         png_size(b"not a png")
+
+
+def test_the_report_modules_load_no_document_or_chart_library_until_used() -> None:
+    # A bot that makes no report must not carry matplotlib, python-docx, openpyxl or fpdf2.
+    modules = ["bot.reports", "bot.reports.charts", "bot.reports.tables", "bot.reports.survey_report",
+               "bot.reports.minutes_correspondence", "bot.reports.minutes_live"]  # fmt: skip
+    heavy = ["matplotlib", "docx", "openpyxl", "fpdf", "PIL"]
+    program = f"import sys, {', '.join(modules)}\nprint(*(m for m in {heavy} if m in sys.modules))"
+    run = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, check=True
+    )
+    assert run.stdout.split() == []

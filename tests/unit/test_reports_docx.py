@@ -18,6 +18,7 @@ from bot.reports.render_docx import TEXT_WIDTH_CM, to_docx
 from tests.unit.test_reports_document import VOTERS, sample_document
 
 W_NS = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+WP_NS = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}"
 
 
 def reread(doc: Document) -> docx.document.Document:
@@ -78,6 +79,19 @@ def test_image_is_embedded_within_the_text_width() -> None:
     chart = bar_chart("Izid", ["Za"], [1])
     wide = Document("Široka slika", blocks=[Image(chart, width_cm=40)])
     assert reread(wide).inline_shapes[0].width == Cm(TEXT_WIDTH_CM)
+
+
+def test_each_picture_has_its_own_drawing_id_and_image() -> None:
+    charts = [bar_chart(f"Vprašanje {number}", ["Da", "Ne"], [number, 3]) for number in range(3)]
+    word = reread(Document("Slike", blocks=[Image(chart, caption="Graf") for chart in charts]))
+    assert len(word.inline_shapes) == 3
+    drawing_ids = {element.get("id") for element in word.element.body.iter(f"{WP_NS}docPr")}
+    assert len(drawing_ids) == 3
+    images = {
+        shape._inline.graphic.graphicData.pic.blipFill.blip.embed for shape in word.inline_shapes
+    }
+    assert len(images) == 3
+    assert [p.style.name for p in word.paragraphs if p.text == "Graf"] == ["Caption"] * 3
 
 
 def test_paragraph_emphasis_signatures_and_page_break() -> None:
