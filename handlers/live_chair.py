@@ -34,6 +34,7 @@ from bot.transport.events import Choice, OutgoingMessage
 from handlers.context import HandlerContext
 from handlers.live_common import (
     PRESIDING_ROLES,
+    ChairDuty,
     actor_of,
     apply,
     body_ids_with,
@@ -110,7 +111,7 @@ async def _session_refusal(ctx: HandlerContext, refusal: SessionRefusal, session
 
 async def open_session_command(ctx: HandlerContext) -> None:
     if not body_ids_with(ctx, PRESIDING_ROLES):
-        refuse_not_presiding(ctx)
+        refuse_not_presiding(ctx, ChairDuty.OPEN_SESSION)
         return
     sessions = await live_sessions_of(ctx, PRESIDING_ROLES, (SessionStatus.CONVENED,))
     wanted = ctx.event.args[0] if ctx.event.args else ""
@@ -137,7 +138,7 @@ async def open_session_button(ctx: HandlerContext, rest: str) -> None:
 async def _open(ctx: HandlerContext, session_id: int) -> None:
     session = await ctx.repos.sessions.get(session_id)
     if session is None or not await may_preside(ctx, session):
-        refuse_not_presiding(ctx)
+        refuse_not_presiding(ctx, ChairDuty.OPEN_SESSION)
         return
     refusal, effects = await open_session(ctx.repos, session_id, ctx.now, actor_of(ctx))
     if refusal is not None:
@@ -155,7 +156,7 @@ async def _open(ctx: HandlerContext, session_id: int) -> None:
 
 
 async def presence_command(ctx: HandlerContext) -> None:
-    session = await presided_session(ctx)
+    session = await presided_session(ctx, ChairDuty.PRESENCE)
     if session is None:
         return
     after_break = bool(ctx.event.args) and ctx.event.args[0].lower().startswith("odmor")
@@ -177,7 +178,7 @@ def _item_label(item: AgendaItem) -> str:
 
 async def vote_command(ctx: HandlerContext) -> None:
     """/glasovanje [item] [minutes]: without arguments, the items to choose from."""
-    session = await presided_session(ctx)
+    session = await presided_session(ctx, ChairDuty.OPEN_VOTE)
     if session is None:
         return
     agenda = await load_agenda(ctx.repos, session.id or 0)
@@ -233,7 +234,7 @@ async def vote_item_button(ctx: HandlerContext, rest: str) -> None:
         return
     session = await ctx.repos.sessions.get(numbers[0])
     if session is None or not await may_preside(ctx, session):
-        refuse_not_presiding(ctx)
+        refuse_not_presiding(ctx, ChairDuty.OPEN_VOTE)
         return
     item = next(
         (i for i in await load_agenda(ctx.repos, numbers[0]) if i.number == numbers[1]), None
@@ -252,7 +253,7 @@ async def vote_time_button(ctx: HandlerContext, rest: str) -> None:
     session_id, number, minutes = numbers
     session = await ctx.repos.sessions.get(session_id)
     if session is None or not await may_preside(ctx, session):
-        refuse_not_presiding(ctx)
+        refuse_not_presiding(ctx, ChairDuty.OPEN_VOTE)
         return
     item = next((i for i in await load_agenda(ctx.repos, session_id) if i.number == number), None)
     if item is None:
@@ -326,7 +327,7 @@ async def close_vote_command(ctx: HandlerContext) -> None:
             break
     if session is None:
         if not body_ids_with(ctx, PRESIDING_ROLES):
-            refuse_not_presiding(ctx)
+            refuse_not_presiding(ctx, ChairDuty.CLOSE_VOTE)
         else:
             ctx.reply_text(ctx._("No vote is open."))
         return
@@ -355,7 +356,7 @@ async def close_vote_command(ctx: HandlerContext) -> None:
 
 async def repeat_command(ctx: HandlerContext) -> None:
     """/ponovi <item> <reason>: a repeated vote on an objection (art. 44)."""
-    session = await presided_session(ctx)
+    session = await presided_session(ctx, ChairDuty.REPEAT_VOTE)
     if session is None:
         return
     args = ctx.event.args
@@ -388,7 +389,7 @@ async def repeat_command(ctx: HandlerContext) -> None:
 async def practice_command(ctx: HandlerContext) -> None:
     """/poskusno [tajno] [minutes]: a practice vote for the whole roll, never counted."""
     if not body_ids_with(ctx, PRESIDING_ROLES):
-        refuse_not_presiding(ctx)
+        refuse_not_presiding(ctx, ChairDuty.PRACTICE_VOTE)
         return
     sessions = await live_sessions_of(
         ctx, PRESIDING_ROLES, (SessionStatus.OPEN, SessionStatus.CONVENED)
@@ -433,7 +434,7 @@ async def practice_command(ctx: HandlerContext) -> None:
 
 async def nominate_command(ctx: HandlerContext) -> None:
     """/kandidati <item> Surname, Name; Surname, Name: a new nomination (art. 90(3))."""
-    session = await presided_session(ctx)
+    session = await presided_session(ctx, ChairDuty.NOMINATION)
     if session is None:
         return
     args = ctx.event.args
@@ -481,7 +482,7 @@ async def nominate_command(ctx: HandlerContext) -> None:
 
 
 async def close_session_command(ctx: HandlerContext) -> None:
-    session = await presided_session(ctx)
+    session = await presided_session(ctx, ChairDuty.CLOSE_SESSION)
     if session is None:
         return
     refusal, effects = await close_session(ctx.repos, session.id or 0, ctx.now, actor_of(ctx))

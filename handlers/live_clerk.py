@@ -17,6 +17,7 @@ from bot.services.live_wording import person_name
 from handlers.context import HandlerContext
 from handlers.live_common import (
     PRESIDING_ROLES,
+    ChairDuty,
     apply,
     body_ids_with,
     live_sessions_of,
@@ -51,7 +52,7 @@ async def _toggle(ctx: HandlerContext, session_id: int, person_id: int, effects:
 
 async def hall_command(ctx: HandlerContext) -> None:
     """/dvorana: the hall list; /dvorana 3 5 toggles members by number; /dvorana kot prej."""
-    session = await presided_session(ctx)
+    session = await presided_session(ctx, ChairDuty.HALL)
     if session is None:
         return
     session_id = session.id or 0
@@ -99,7 +100,7 @@ async def hall_button(ctx: HandlerContext, rest: str) -> None:
         return
     session = await ctx.repos.sessions.get(numbers[0])
     if session is not None and not await may_preside(ctx, session):
-        refuse_not_presiding(ctx)
+        refuse_not_presiding(ctx, ChairDuty.HALL)
         return
     if session is None or session.status is not SessionStatus.OPEN:
         ctx.reply_text(ctx._("This button is no longer valid."))
@@ -113,7 +114,7 @@ async def hall_button(ctx: HandlerContext, rest: str) -> None:
 async def hall_as_before_button(ctx: HandlerContext, rest: str) -> None:
     session = await ctx.repos.sessions.get(int(rest)) if rest.isdecimal() else None
     if session is not None and not await may_preside(ctx, session):
-        refuse_not_presiding(ctx)
+        refuse_not_presiding(ctx, ChairDuty.HALL)
         return
     if session is None or session.status is not SessionStatus.OPEN:
         ctx.reply_text(ctx._("This button is no longer valid."))
@@ -131,7 +132,7 @@ async def hall_as_before_button(ctx: HandlerContext, rest: str) -> None:
 async def attendance_command(ctx: HandlerContext) -> None:
     """/udelezba: who will attend, who cannot come and why, who has not answered."""
     if not body_ids_with(ctx, PRESIDING_ROLES):
-        refuse_not_presiding(ctx)
+        refuse_not_presiding(ctx, ChairDuty.ATTENDANCE)
         return
     sessions = await live_sessions_of(
         ctx, PRESIDING_ROLES, (SessionStatus.CONVENED, SessionStatus.OPEN)

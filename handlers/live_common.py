@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from datetime import datetime, timedelta
+from enum import StrEnum
 from html import escape
 
 from bot.domain.audit_chain import SYSTEM_ACTOR, person_actor
 from bot.domain.models import Platform, Role, Session, SessionStatus
+from bot.i18n import N_
 from bot.security_log import RefusalKind, input_kind
 from bot.services.live_agenda import LIVE_SESSION_KINDS
 from bot.services.live_effects import Effects, after_commit
@@ -17,6 +19,65 @@ from handlers.context import HandlerContext
 
 PRESIDING_ROLES = frozenset({Role.CHAIR, Role.CLERK})  # the clerk may act for the chair
 MAX_VOTE_MINUTES = 120
+
+
+class ChairDuty(StrEnum):
+    """What the chair (or the clerk for the chair) does that a member may try by mistake."""
+
+    OPEN_SESSION = "open_session"
+    PRESENCE = "presence"
+    OPEN_VOTE = "open_vote"
+    CLOSE_VOTE = "close_vote"
+    REPEAT_VOTE = "repeat_vote"
+    PRACTICE_VOTE = "practice_vote"
+    NOMINATION = "nomination"
+    CLOSE_SESSION = "close_session"
+    ATTENDANCE = "attendance"
+    HALL = "hall"
+
+
+# Each refusal says plainly who does it and, where it helps, what the member does instead.
+NOT_PRESIDING_TEXTS: Mapping[ChairDuty, str] = {
+    ChairDuty.OPEN_SESSION: N_(
+        "This command is for the chair: only the chair can open the session (the clerk may do "
+        "it for the chair). Once it is open, you will be asked here to confirm your presence."
+    ),
+    ChairDuty.PRESENCE: N_(
+        "This command is for the chair: only the chair can have presence established again "
+        '(the clerk may do it for the chair). To confirm your own presence, write "Prisoten".'
+    ),
+    ChairDuty.OPEN_VOTE: N_(
+        "This command is for the chair: only the chair can open a vote or an election (the "
+        "clerk may do it for the chair). When a vote opens, your ballot comes here."
+    ),
+    ChairDuty.CLOSE_VOTE: N_(
+        "This command is for the chair: only the chair can close a vote (the clerk may do it "
+        "for the chair)."
+    ),
+    ChairDuty.REPEAT_VOTE: N_(
+        "This command is for the chair: only the chair can repeat a vote on an objection (the "
+        "clerk may do it for the chair)."
+    ),
+    ChairDuty.PRACTICE_VOTE: N_(
+        "This command is for the chair: only the chair can hold a practice vote (the clerk may "
+        "do it for the chair)."
+    ),
+    ChairDuty.NOMINATION: N_(
+        "This command is for the chair: only the chair can record a new nomination (the clerk "
+        "may do it for the chair)."
+    ),
+    ChairDuty.CLOSE_SESSION: N_(
+        "This command is for the chair: only the chair can end the session (the clerk may do "
+        "it for the chair)."
+    ),
+    ChairDuty.ATTENDANCE: N_(
+        "This command is for the chair and the clerk: only they see who will attend a session."
+    ),
+    ChairDuty.HALL: N_(
+        "This command is for the chair and the clerk: only they mark members present in the "
+        'hall. To confirm your own presence, write "Prisoten".'
+    ),
+}
 
 
 def action_time(ctx: HandlerContext) -> datetime:
@@ -66,13 +127,13 @@ async def live_sessions_of(
     return found
 
 
-async def presided_session(ctx: HandlerContext) -> Session | None:
+async def presided_session(ctx: HandlerContext, duty: ChairDuty) -> Session | None:
     """The open session the chair (or clerk) acts on; replies and returns None if there is none."""
     sessions = await live_sessions_of(ctx, PRESIDING_ROLES, (SessionStatus.OPEN,))
     if sessions:
         return sessions[0]
     if not body_ids_with(ctx, PRESIDING_ROLES):
-        refuse_not_presiding(ctx)
+        refuse_not_presiding(ctx, duty)
         return None
     ctx.reply_text(
         ctx._(
@@ -82,12 +143,13 @@ async def presided_session(ctx: HandlerContext) -> Session | None:
     return None
 
 
-def refuse_not_presiding(ctx: HandlerContext, detail: str = "") -> None:
-    """A chair's or clerk's command or button used by someone who holds neither seat."""
+def refuse_not_presiding(ctx: HandlerContext, duty: ChairDuty) -> None:
+    """A chair's or clerk's command or button used by someone who holds neither seat there:
+    told who does it, and logged."""
     ctx.refuse(
         RefusalKind.NOT_PRESIDING,
-        ctx._("This command is for the chair and the clerk of a council."),
-        detail=detail or input_kind(ctx.event),
+        ctx._(NOT_PRESIDING_TEXTS[duty]),
+        detail=f"{input_kind(ctx.event)} duty={duty}",
     )
 
 

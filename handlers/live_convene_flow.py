@@ -22,6 +22,7 @@ from bot.domain.models import (
     VoteKind,
 )
 from bot.domain.rules import RuleSet
+from bot.security_log import RefusalKind, input_kind
 from bot.services import live_payloads as payloads
 from bot.services.live_agenda import load_agenda
 from bot.services.live_convening import (
@@ -195,13 +196,23 @@ async def prompt(ctx: HandlerContext, draft: LiveDraft) -> None:
         await review(ctx, draft)
 
 
+def _refuse_not_clerk(ctx: HandlerContext) -> None:
+    """Convening by someone who is the clerk of no body (the secretariat of an association):
+    told who convenes, and logged."""
+    ctx.refuse(
+        RefusalKind.NOT_PRESIDING,
+        ctx._("Only the clerk of a council convenes its sessions."),
+        detail=input_kind(ctx.event),
+    )
+
+
 async def start_convening(ctx: HandlerContext) -> None:
     """/sklic: a new draft, or the current one resumed."""
     if ctx.person is None or ctx.person.id is None:
         return
     bodies = _clerk_bodies(ctx)
     if not bodies:
-        ctx.reply_text(ctx._("Only the clerk of a council convenes its sessions."))
+        _refuse_not_clerk(ctx)
         return
     draft = await ctx.repos.live.drafts.get(ctx.person.id)
     if draft is not None:
@@ -224,6 +235,9 @@ async def draft_button(ctx: HandlerContext, rest: str) -> None:
         return
     action, _sep, value = rest.partition(":")
     _ = ctx._
+    if not _clerk_bodies(ctx):  # a clerk no longer: the seat went after the buttons came
+        _refuse_not_clerk(ctx)
+        return
     if action == "body":
         if not value.isdecimal() or int(value) not in _clerk_bodies(ctx):
             ctx.reply_text(_("This button is no longer valid."))

@@ -2,29 +2,42 @@
 
 Shared by the chat messages, the tallies and the minutes, so a rule reads the same everywhere,
 e.g. "Sklepčnost: potrdilo 6 od 11 članov (potrebno več kot polovica: 6). Seja je sklepčna."
-Every text is a message id translated by the caller's translator.
+Choices, times and shares are said as in every feature (bot/services/wording.py). Every text is
+a message id translated by the caller's translator.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
-from fractions import Fraction
 from html import escape
-from zoneinfo import ZoneInfo
 
 from bot.domain.models import Motion, Platform, VoteChoice
 from bot.domain.outcomes import MotionReason
-from bot.domain.rules import Basis, Comparison, CorrespondenceAdoption, Threshold
+from bot.domain.rules import Basis, CorrespondenceAdoption
 from bot.i18n import N_, Translator
-from bot.timeutil import LJUBLJANA, format_local
+from bot.services import wording
+from bot.services.wording import FRACTION_WORDS, fraction_words, threshold_phrase, when
 from storage.repositories.correspondence_outcomes import StoredOutcome
 
-CHOICE_LABELS: Mapping[VoteChoice, str] = {
-    VoteChoice.ZA: N_("IN FAVOUR"),
-    VoteChoice.PROTI: N_("AGAINST"),
-    VoteChoice.VZDRZAN: N_("ABSTAINED"),
-}
+__all__ = [
+    "BASIS_WORDS",
+    "CHOICE_LABELS",
+    "FRACTION_WORDS",
+    "PLATFORM_LABELS",
+    "adoption_sentence",
+    "choice_label",
+    "counts_line",
+    "fraction_words",
+    "motion_heading",
+    "platform_label",
+    "quorum_sentence",
+    "quoted",
+    "threshold_phrase",
+    "verdict_word",
+    "when",
+]
+
+CHOICE_LABELS: Mapping[VoteChoice, str] = wording.CHOICE_WORDS
 
 PLATFORM_LABELS: Mapping[Platform, str] = {
     Platform.TELEGRAM: N_("Telegram"),
@@ -33,47 +46,19 @@ PLATFORM_LABELS: Mapping[Platform, str] = {
     Platform.HALL: N_("in the hall"),
 }
 
-FRACTION_WORDS: Mapping[Fraction, str] = {
-    Fraction(1, 2): N_("half"),
-    Fraction(1, 3): N_("one third"),
-    Fraction(2, 3): N_("two thirds"),
-    Fraction(1, 4): N_("one quarter"),
-    Fraction(3, 4): N_("three quarters"),
-    Fraction(3, 5): N_("three fifths"),
-}
-
 BASIS_WORDS: Mapping[Basis, str] = {
-    Basis.ALL_MEMBERS: N_("of all members"),
-    Basis.VOTES_CAST: N_("of the members who voted"),
+    **wording.BASIS_WORDS,
     # In a correspondence session the members "present" are those who confirmed delivery.
     Basis.MEMBERS_PRESENT: N_("of the members who confirmed delivery"),
 }
 
 
 def choice_label(choice: VoteChoice, _: Translator) -> str:
-    return _(CHOICE_LABELS[choice])
+    return wording.choice_word(choice, _)
 
 
 def platform_label(platform: Platform, _: Translator) -> str:
     return _(PLATFORM_LABELS[platform])
-
-
-def when(moment: datetime, _: Translator, zone: ZoneInfo = LJUBLJANA) -> str:
-    """"18. 11. 2026 ob 12.00" in Slovenian, local time."""
-    return format_local(moment, _.language, zone)
-
-
-def fraction_words(fraction: Fraction, _: Translator) -> str:
-    words = FRACTION_WORDS.get(fraction)
-    return _(words) if words else f"{fraction.numerator}/{fraction.denominator}"
-
-
-def threshold_phrase(threshold: Threshold, _: Translator) -> str:
-    """"več kot polovica", "najmanj dve tretjini"."""
-    fraction = fraction_words(threshold.fraction, _)
-    if threshold.comparison is Comparison.MORE_THAN:
-        return _("more than {fraction}", fraction=fraction)
-    return _("at least {fraction}", fraction=fraction)
 
 
 def motion_heading(motion: Motion, _: Translator) -> str:
@@ -112,7 +97,7 @@ def adoption_sentence(outcome: StoredOutcome, _: Translator) -> str:
     if not majority:
         return _("The resolution is adopted because nobody voted against.")
     assert outcome.adoption is not None
-    rule = f"{threshold_phrase(outcome.adoption, _)} {_(BASIS_WORDS[outcome.adoption.basis])}"
+    rule = wording.threshold_rule(outcome.adoption, _, BASIS_WORDS)
     if reason is MotionReason.ADOPTED:
         return _(
             "The resolution is adopted: {got} voted in favour (required {rule}: {needed}).",

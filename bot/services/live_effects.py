@@ -1,7 +1,8 @@
 """What a live-session action leaves to do once its transaction has committed.
 
 Actions run inside one database transaction (a handler's, or a job's own) and only describe
-their consequences: messages to people, staff panels to bring up to date, vote timers to set.
+their consequences: messages to people, staff panels to bring up to date, vote timers to set,
+ballots of closed votes to take the buttons from.
 A handler hands ``outgoing`` to the dispatcher and the rest to ``after_commit``; a job delivers
 everything itself with :func:`deliver_all`.
 """
@@ -12,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from bot.services.live_ballot_closing import BallotClosing, close_ballots
 from bot.transport.events import OutgoingMessage
 from handlers.context import Outgoing, ToPerson
 from storage.repositories.live_presence import PanelKind
@@ -30,6 +32,7 @@ class Effects:
     new_panels: set[int] = field(default_factory=set)  # sessions that need fresh panels sent
     deadlines: list[datetime] = field(default_factory=list)  # when a vote's set time ends
     minutes: set[int] = field(default_factory=set)  # closed sessions whose minutes to send
+    closed_ballots: list[BallotClosing] = field(default_factory=list)  # of rounds just closed
 
     def send(self, person_id: int, message: OutgoingMessage) -> None:
         self.outgoing.append(Outgoing(ToPerson(person_id), message))
@@ -41,16 +44,20 @@ class Effects:
         self.new_panels |= other.new_panels
         self.deadlines.extend(other.deadlines)
         self.minutes |= other.minutes
+        self.closed_ballots.extend(other.closed_ballots)
         return self
 
 
 async def after_commit(app: App, effects: Effects) -> None:
-    """Panels, timers and minutes; messages are delivered by whoever holds ``outgoing``."""
+    """Ballots, panels, timers and minutes; messages are delivered by whoever holds
+    ``outgoing``."""
     # Imported on use: these modules build Effects themselves.
     from bot.services.live_jobs import schedule_deadline
     from bot.services.live_minutes_delivery import send_minutes
     from bot.services.live_panels import refresh_panels, send_new_panels
 
+    for closing in effects.closed_ballots:
+        await close_ballots(app, closing)
     for session_id in sorted(effects.new_panels):
         await send_new_panels(app, session_id)
     for session_id in sorted(effects.panels - effects.new_panels):

@@ -32,6 +32,19 @@ def election_payload(prefix: str, election_id: int, round_number: int, mask: int
     return f"{prefix}:{election_id}:{round_number}:{mask:x}"
 
 
+def motion_round_stems(motion_id: int, round_number: int) -> tuple[str, ...]:
+    """What every button of a vote's ballot begins with: the ballot, its confirmation, back."""
+    return tuple(f"{prefix}:{motion_id}:{round_number}" for prefix in (BALLOT, CONFIRM, BACK))
+
+
+def election_round_stems(election_id: int, round_number: int) -> tuple[str, ...]:
+    """What every button of an election round's ballot begins with."""
+    return tuple(
+        f"{prefix}:{election_id}:{round_number}"
+        for prefix in (ELECTION_SHOW, ELECTION_ASK, ELECTION_CAST)
+    )
+
+
 def split_ints(rest: str, count: int) -> list[int] | None:
     """The first ``count`` fields of a payload's rest as integers, or None if malformed."""
     fields = rest.split(":")

@@ -3,12 +3,14 @@
 Opening a vote sends the ballot to the members present at its presence check and asks the
 others to confirm presence first (their ballot follows the confirmation). Closing it, by the
 chair or by its timer, announces the result with its numbers to everyone; a secret round adds
-the list of receipts with their choices.
+the list of receipts with their choices. The ballots nobody used lose their buttons.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -16,6 +18,7 @@ from bot.domain.audit_chain import SYSTEM_ACTOR
 from bot.domain.models import Election, Motion, VoteKind
 from bot.domain.rules import RuleSet
 from bot.i18n import Translator
+from bot.services import live_payloads as payloads
 from bot.services.live_agenda import (
     everyone,
     item_for_election,
@@ -25,6 +28,7 @@ from bot.services.live_agenda import (
     session_context,
 )
 from bot.services.live_audit import record_election_outcome, record_motion_outcome
+from bot.services.live_ballot_closing import BallotClosing
 from bot.services.live_effects import Effects, deliver_all
 from bot.services.live_elections import (
     ElectionOpenOutcome,
@@ -41,7 +45,14 @@ from bot.services.live_result_texts import (
     motion_result_lines,
     receipt_lines,
 )
-from bot.services.live_vote_texts import ballot_message, election_ballot, presence_request
+from bot.services.live_vote_texts import (
+    ballot_message,
+    closed_ballot,
+    election_ballot,
+    election_heading,
+    presence_request,
+    vote_heading,
+)
 from bot.services.live_voting import (
     ARRIVAL_GRACE,
     OpenOutcome,
@@ -275,6 +286,39 @@ async def start_practice(
     return live_round, effects
 
 
+@dataclass(frozen=True, slots=True)
+class _ClosedRound:
+    """What the announcement of a closed vote or election round says, in any language."""
+
+    session_id: int
+    closed_at: datetime
+    ballot_stems: tuple[str, ...]  # the payload stems of the round's ballot buttons
+    heading: Callable[[Translator], str]  # the ballot's heading
+    result: Callable[[Translator], list[str]]
+    receipts: Callable[[Translator], list[str]] | None  # after a secret vote
+
+
+async def _announce(repos: Repositories, closed: _ClosedRound) -> Effects:
+    """Everyone gets the result (and the receipts after a secret vote); the ballots still open
+    on members' screens are closed; the quorum panels are brought up to date."""
+    effects = Effects()
+    notices: dict[int, OutgoingMessage] = {}
+    recipients = await persons_by_id(repos, await everyone(repos, closed.session_id))
+    for person_id, person in recipients.items():
+        _ = Translator(person.language)
+        effects.send(person_id, OutgoingMessage(html="\n".join(closed.result(_))))
+        if closed.receipts is not None:
+            # Public, but the ballots' only copy stays in secret_ballots: not kept as a reply.
+            receipts = OutgoingMessage(html="\n".join(closed.receipts(_)), secret=True)
+            effects.send(person_id, receipts)
+        notices[person_id] = closed_ballot(closed.heading(_), closed.closed_at, _)
+    default = Translator()
+    fallback = closed_ballot(closed.heading(default), closed.closed_at, default)
+    effects.closed_ballots.append(BallotClosing(closed.ballot_stems, notices, fallback))
+    effects.panels.add(closed.session_id)
+    return effects
+
+
 async def finish_round(
     repos: Repositories,
     app: App,
@@ -284,26 +328,26 @@ async def finish_round(
     actor: str = SYSTEM_ACTOR,
 ) -> Effects:
     """Closes a vote and announces its result to everyone (nothing if it was closed already)."""
-    effects = Effects()
     closed = await close_vote(repos, live_round, now, closed_by, actor)
-    if closed is None:
-        return effects
-    motion = await repos.motions.get(closed.motion_id)
-    if motion is None:
-        return effects
+    motion = await repos.motions.get(closed.motion_id) if closed is not None else None
+    if closed is None or motion is None:
+        return Effects()
     rule_set = await rule_set_of(repos, app, closed.session_id)
     result = await round_result(repos, rule_set, motion, closed)
     await record_motion_outcome(repos, result, now, actor)
     item = item_for_motion(await load_agenda(repos, closed.session_id), closed.motion_id)
-    recipients = await persons_by_id(repos, await everyone(repos, closed.session_id))
-    for person_id, person in recipients.items():
-        _ = Translator(person.language)
-        lines = motion_result_lines(result, item.number if item else None, rule_set, _)
-        effects.send(person_id, OutgoingMessage(html="\n".join(lines)))
-        if result.secret is not None:
-            effects.send(person_id, OutgoingMessage(html="\n".join(receipt_lines(result, _))))
-    effects.panels.add(closed.session_id)
-    return effects
+    number = item.number if item else None
+    return await _announce(
+        repos,
+        _ClosedRound(
+            closed.session_id,
+            closed.closed_at or now,  # a round whose time ran out closed at its set time
+            payloads.motion_round_stems(closed.motion_id, closed.round),
+            heading=lambda _: vote_heading(number, motion.title, _),
+            result=lambda _: motion_result_lines(result, number, rule_set, _),
+            receipts=(lambda _: receipt_lines(result, _)) if result.secret is not None else None,
+        ),
+    )
 
 
 async def finish_election_round(
@@ -315,28 +359,30 @@ async def finish_election_round(
     actor: str = SYSTEM_ACTOR,
 ) -> Effects:
     """Closes an election round and announces its result to everyone."""
-    effects = Effects()
     closed = await close_election_round(repos, live_round, now, closed_by, actor)
-    if closed is None:
-        return effects
-    election = await repos.elections.get(closed.election_id)
-    if election is None:
-        return effects
+    election = await repos.elections.get(closed.election_id) if closed is not None else None
+    if closed is None or election is None:
+        return Effects()
     rule_set = await rule_set_of(repos, app, closed.session_id)
     result = await election_result(repos, rule_set, election, closed)
     await record_election_outcome(repos, result, now, actor)
     item = item_for_election(await load_agenda(repos, closed.session_id), closed.election_id)
-    recipients = await persons_by_id(repos, await everyone(repos, closed.session_id))
-    for person_id, person in recipients.items():
-        _ = Translator(person.language)
-        lines = election_result_lines(result, item.number if item else None, rule_set, _)
-        effects.send(person_id, OutgoingMessage(html="\n".join(lines)))
-        if result.outcome is not None:
-            effects.send(
-                person_id, OutgoingMessage(html="\n".join(election_receipt_lines(result, _)))
-            )
-    effects.panels.add(closed.session_id)
-    return effects
+    number = item.number if item else None
+    return await _announce(
+        repos,
+        _ClosedRound(
+            closed.session_id,
+            closed.closed_at or now,  # a round whose time ran out closed at its set time
+            payloads.election_round_stems(closed.election_id, closed.round),
+            heading=lambda _: election_heading(number, election, closed.stage, _),
+            result=lambda _: election_result_lines(result, number, rule_set, _),
+            receipts=(
+                (lambda _: election_receipt_lines(result, _))
+                if result.outcome is not None
+                else None
+            ),
+        ),
+    )
 
 
 async def close_due_votes(app: App) -> int:

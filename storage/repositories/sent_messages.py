@@ -8,7 +8,7 @@ replay rather than a forgery.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from enum import StrEnum
 
@@ -17,6 +17,14 @@ from storage.columns import now_utc, utc_text
 from storage.repositories.base import Repository
 
 _KEY = "platform = ? AND chat_id = ? AND message_id = ?"
+SECRET_FIELD = "*"
+
+
+def secret_stem(payload: str) -> str:
+    """What is recorded of a payload carrying a secret choice (its last field): the rest, with
+    the choice replaced by ``*`` ("lvc:12:1:za" -> "lvc:12:1:*")."""
+    head, separator, _choice = payload.rpartition(":")
+    return f"{head}:{SECRET_FIELD}" if separator else SECRET_FIELD
 
 
 class ChoiceStanding(StrEnum):
@@ -75,8 +83,9 @@ class SentMessageRepository(Repository):
         if not await self.is_recorded(platform, chat_id, message_id):
             return ChoiceStanding.NO_MESSAGE
         row = await self._one(
-            f"SELECT withdrawn FROM sent_message_choices WHERE {_KEY} AND payload = ?",
-            (*key, payload),
+            f"SELECT withdrawn FROM sent_message_choices WHERE {_KEY} AND payload IN (?, ?) "
+            "ORDER BY withdrawn LIMIT 1",
+            (*key, payload, secret_stem(payload)),
         )
         if row is None:
             return ChoiceStanding.NEVER_OFFERED
@@ -88,3 +97,17 @@ class SentMessageRepository(Repository):
         return await self._run(
             "DELETE FROM sent_messages WHERE sent_at < ?", (utc_text(older_than),)
         )
+
+    async def offering(self, stems: Sequence[str]) -> list[tuple[Platform, str, str]]:
+        """(platform, chat_id, message_id) of the messages still offering a payload equal to
+        one of ``stems`` or continuing it after a colon ("lvb:12:1" finds "lvb:12:1:za", not
+        "lvb:12:10:za"). Stems are the bot's own payload prefixes (no LIKE wildcards)."""
+        if not stems:
+            return []
+        matches = " OR ".join("payload = ? OR payload LIKE ?" for _stem in stems)
+        rows = await self._all(
+            "SELECT DISTINCT platform, chat_id, message_id FROM sent_message_choices "
+            f"WHERE NOT withdrawn AND ({matches}) ORDER BY platform, chat_id, message_id",
+            [value for stem in stems for value in (stem, f"{stem}:%")],
+        )
+        return [(Platform(row["platform"]), row["chat_id"], row["message_id"]) for row in rows]

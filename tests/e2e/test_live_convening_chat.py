@@ -19,11 +19,11 @@ from tests.e2e.live_world import (
     convene_session,
     convening_toml,
     council_member_emails,
+    council_world,
     local_text,
-    write_council_roster,
+    running_bot,
 )
-from tests.support.fake_telegram import FakeTelegram
-from tests.support.world import RosterWorld, roster_world
+from tests.support.world import RosterWorld
 
 pytestmark = [pytest.mark.e2e]
 
@@ -32,20 +32,14 @@ NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 @pytest_asyncio.fixture
 async def world(tmp_path: Path) -> AsyncIterator[RosterWorld]:
-    world = await roster_world(tmp_path / "sejabot.sqlite3", write_council_roster(tmp_path))
-    yield world
-    await world.db.close()
+    async with council_world(tmp_path) as world:
+        yield world
 
 
 @pytest_asyncio.fixture
 async def bot(world: RosterWorld) -> AsyncIterator[LiveBot]:
-    async with FakeTelegram() as fake:
-        live = LiveBot(fake, world)
-        live.at(NOW)
-        await live.start()
-        await live.link([CHAIR, CLERK, *council_member_emails()[:3]])
+    async with running_bot(world, [CHAIR, CLERK, *council_member_emails()[:3]]) as live:
         yield live
-        await live.stop()
 
 
 async def test_the_clerk_convenes_step_by_step_and_a_date_too_soon_is_refused_with_the_reason(

@@ -9,6 +9,7 @@ database dump for any link between member and choice, and an election takes two 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import AsyncIterator
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
+from nio import MatrixRoom, UnknownEvent
 
 from bot.i18n import Translator
 from bot.services.live_agenda import roll
@@ -35,6 +37,7 @@ from tests.e2e.live_world import (
 from tests.support.harness import BotHarness, MatrixMember, Seen, TelegramMember
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
+POLL_END_TYPES = ("org.matrix.msc3381.poll.end", "m.poll.end")
 
 Member = TelegramMember | MatrixMember
 
@@ -107,6 +110,29 @@ async def ballot_labels(harness: BotHarness, member: Member, heading: str) -> li
         )
     )
     return message.button_texts
+
+
+def _poll_ends(member: MatrixMember) -> set[str]:
+    """The ids of the polls ended in the member's room from now on, filled while it syncs."""
+    ended: set[str] = set()
+
+    def collect(room: MatrixRoom, event: UnknownEvent) -> None:
+        if room.room_id == member.room_id and event.type in POLL_END_TYPES:
+            relation = event.source.get("content", {}).get("m.relates_to", {})
+            ended.add(relation.get("event_id", ""))
+
+    member.client.add_event_callback(collect, UnknownEvent)
+    return ended
+
+
+async def _poll_id(member: MatrixMember, question: str) -> str:
+    """The event id of the newest poll whose question starts with ``question``."""
+    await member.expect(lambda s: s.text.startswith(question) and bool(s.choices), timeout=60)
+    return next(
+        event_id
+        for event_id, seen in reversed(member._events)
+        if seen.text.startswith(question) and seen.choices
+    )
 
 
 async def test_seventeen_members_on_telegram_and_matrix_hold_a_hybrid_session(
@@ -245,6 +271,31 @@ async def test_seventeen_members_on_telegram_and_matrix_hold_a_hybrid_session(
     await chair.say("/zapri_glasovanje")
     round_two = await chair.expect("Izid volitev pri točki 4")
     assert "Izvoljen:" in round_two.text
+
+    # --- a practice vote nobody answers: closing it takes the buttons, on Matrix ends the poll --
+    telegram_member = next(m for m in present if isinstance(m, TelegramMember))
+    ended = _poll_ends(matrix_member)
+    await chair.say("/poskusno 0")
+    practice_poll = await _poll_id(matrix_member, "POSKUSNO GLASOVANJE")
+    practice_ballot = await harness.fake.wait_until(
+        lambda: next(
+            (
+                m
+                for m in reversed(harness.fake.messages_in(telegram_member.user))
+                if "POSKUSNO GLASOVANJE" in (m.text or "") and m.buttons
+            ),
+            None,
+        ),
+        timeout=60,
+    )
+    await chair.say("/zapri_glasovanje")
+    await chair.expect("Izid POSKUSNEGA glasovanja", timeout=60)
+    await harness.fake.wait_until(lambda: not practice_ballot.buttons, timeout=60)
+    assert "Glasovanje je bilo zaključeno ob" in (practice_ballot.text or "")
+    deadline = asyncio.get_running_loop().time() + 60
+    while practice_poll not in ended and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.2)
+    assert practice_poll in ended, "the Matrix poll of the closed practice vote was not ended"
 
     await chair.say("/zakljuci_sejo")
     await chair.expect("Seja je zaključena")

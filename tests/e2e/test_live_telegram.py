@@ -23,17 +23,17 @@ from bot.services.live_agenda import roll
 from tests.e2e.live_world import (
     CHAIR,
     CLERK,
-    CONVENED_AT,
     STARTS_AT,
     LiveBot,
     assert_no_link_between_members_and_choices,
     convene_session,
     council_member_emails,
-    write_council_roster,
+    council_world,
+    running_bot,
 )
-from tests.support.fake_telegram import FakeMessage, FakeTelegram
+from tests.support.fake_telegram import FakeMessage
 from tests.support.harness import TelegramMember
-from tests.support.world import RosterWorld, roster_world
+from tests.support.world import RosterWorld
 
 pytestmark = [pytest.mark.e2e]
 
@@ -65,20 +65,14 @@ def _latest_with_button(bot: LiveBot, member: TelegramMember, label: str) -> Fak
 
 @pytest_asyncio.fixture
 async def world(tmp_path: Path) -> AsyncIterator[RosterWorld]:
-    world = await roster_world(tmp_path / "sejabot.sqlite3", write_council_roster(tmp_path))
-    yield world
-    await world.db.close()
+    async with council_world(tmp_path) as world:
+        yield world
 
 
 @pytest_asyncio.fixture
 async def bot(world: RosterWorld) -> AsyncIterator[LiveBot]:
-    async with FakeTelegram() as fake:
-        live = LiveBot(fake, world)
-        live.at(CONVENED_AT)
-        await live.start()
-        await live.link([CHAIR, CLERK, *council_member_emails()])
+    async with running_bot(world, [CHAIR, CLERK, *council_member_emails()]) as live:
         yield live
-        await live.stop()
 
 
 async def test_a_hybrid_session_of_seventeen_members_from_invitation_to_minutes(
@@ -315,3 +309,137 @@ async def _assert_minutes(bot: LiveBot, session_id: int) -> None:
     )
     assert csv is not None and csv[0].startswith("\ufeff".encode())
     assert Platform.TELEGRAM  # the whole session ran over Telegram
+
+
+# --- a few members: closed ballots, and members trying the chair's commands ------------------
+
+
+@pytest_asyncio.fixture
+async def small_bot(world: RosterWorld) -> AsyncIterator[LiveBot]:
+    """The chair, the clerk and three members linked (the roll has all 17)."""
+    async with running_bot(world, [CHAIR, CLERK, *council_member_emails()[:3]]) as live:
+        yield live
+
+
+async def _open_with_present(bot: LiveBot, members: list[TelegramMember]) -> int:
+    session_id = await convene_session(bot)
+    await bot.sweep()
+    for member in members:
+        await member.expect("Se boste udeležili seje?")
+    bot.at(STARTS_AT)
+    chair = bot.member(CHAIR)
+    await chair.say("/odpri_sejo")
+    await chair.expect("je odprta")
+    for member in members:
+        await member.expect("Ste navzoči na seji?")
+        await press(member, "Prisoten")
+        await member.expect("Navzočnost potrjena")
+    return session_id
+
+
+async def _ballot(bot: LiveBot, member: TelegramMember, heading: str) -> FakeMessage:
+    """The member's ballot under ``heading``; presence is confirmed first if asked for."""
+    seen = await member.expect(lambda s: heading in s.text or "Ste navzoči na seji?" in s.text)
+    if heading not in seen.text:
+        await press(member, "Prisoten")
+        await member.expect(heading)
+    return await bot.fake.wait_until(
+        lambda: next(
+            (
+                m
+                for m in reversed(bot.fake.messages_in(member.user))
+                if heading in (m.text or "") and m.buttons
+            ),
+            None,
+        )
+    )
+
+
+async def _closed(bot: LiveBot, ballot: FakeMessage) -> None:
+    await bot.fake.wait_until(lambda: not ballot.buttons)
+    assert "Glasovanje je bilo zaključeno ob" in (ballot.text or "")
+    assert "te glasovnice ni več mogoče uporabiti" in (ballot.text or "")
+
+
+async def test_ballots_left_unused_lose_their_buttons_when_the_vote_closes(
+    small_bot: LiveBot,
+) -> None:
+    bot = small_bot
+    chair = bot.member(CHAIR)
+    members = [bot.member(email) for email in council_member_emails()[:3]]
+    voter, chooser, idle = members
+    await _open_with_present(bot, members)
+
+    # The chair closes: a ballot untouched and one waiting for confirmation are closed; the
+    # ballot of the member who voted still says what it said.
+    await chair.say("/glasovanje 1 0")
+    ballots = [await _ballot(bot, member, "Glasovanje o točki 1") for member in members]
+    await vote(bot, voter, "ZA")
+    await bot.fake.user_presses_labelled(chooser.user, ballots[1].message_id, "ZA")
+    await bot.fake.wait_until(lambda: "Potrdi: ZA" in ballots[1].button_texts)
+    await chair.say("/zapri_glasovanje")
+    await idle.expect("Izid glasovanja o točki 1")
+    await _closed(bot, ballots[1])
+    await _closed(bot, ballots[2])
+    assert "je bil oddan" in (ballots[0].text or "") and "zaključeno" not in (ballots[0].text or "")
+
+    # An election: the candidates' buttons go too.
+    await chair.say("/volitve 4 0")
+    election = [await _ballot(bot, member, "Volitve pri točki 4") for member in members]
+    await chair.say("/zapri_glasovanje")
+    await idle.expect("Izid volitev pri točki 4")
+    for ballot in election:
+        await _closed(bot, ballot)
+
+    # A vote with a set time that ends while the bot is down is closed at the next start, and
+    # so are its ballots.
+    await chair.say("/glasovanje 2 1")
+    timed = [await _ballot(bot, member, "Glasovanje o točki 2") for member in members]
+    await bot.stop()
+    bot.later(timedelta(minutes=3))
+    await bot.start()
+    await idle.expect("Izid glasovanja o točki 2")
+    for ballot in timed:
+        await _closed(bot, ballot)
+        assert "zaključeno ob 17.01" in (ballot.text or "")  # its set time, not the restart
+
+
+async def test_a_member_is_told_that_only_the_chair_opens_and_runs_the_session(
+    small_bot: LiveBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="sejabot.security")
+    bot = small_bot
+    member = bot.member(council_member_emails()[0])
+    session_id = await convene_session(bot)
+    await bot.sweep()
+    await member.expect("Se boste udeležili seje?")
+    bot.at(STARTS_AT)
+    answers = {
+        "/odpri_sejo": "sejo lahko odpre le predsedujoči",
+        "/navzocnost": "ponovno ugotavljanje navzočnosti lahko odredi le predsedujoči",
+        "/glasovanje 1 0": "glasovanje ali volitve lahko odpre le predsedujoči",
+        "/volitve 4 0": "glasovanje ali volitve lahko odpre le predsedujoči",
+        "/zapri_glasovanje": "glasovanje lahko zaključi le predsedujoči",
+        "/ponovi 1 ugovor": "ponovitev glasovanja zaradi ugovora lahko odredi le predsedujoči",
+        "/poskusno": "poskusno glasovanje lahko izvede le predsedujoči",
+        "/kandidati 4 Novak, Ana": "novo kandidaturo lahko zabeleži le predsedujoči",
+        "/zakljuci_sejo": "sejo lahko zaključi le predsedujoči",
+        "/udelezba": "le onadva vidita, kdo se bo udeležil seje",
+        "/dvorana": "le onadva označujeta navzočnost članov v dvorani",
+    }
+    for command, answer in answers.items():
+        await member.say(command)
+        refusal = await member.expect(answer)
+        assert refusal.text.startswith("Ta ukaz je namenjen predsedujočemu"), refusal.text
+    refused = [
+        record
+        for record in caplog.records
+        if getattr(record, "refusal_kind", None) == "not_presiding"
+        and record.refusal_user == str(member.user.id)  # type: ignore[attr-defined]
+    ]
+    assert len(refused) == len(answers)
+    assert "duty=open_session" in refused[0].refusal_detail  # type: ignore[attr-defined]
+    session = await bot.world.db.read.sessions.get(session_id)
+    assert session is not None and session.status.value == "convened"  # nothing was done
+    await bot.member(CHAIR).say("/odpri_sejo")
+    await bot.member(CHAIR).expect("je odprta")

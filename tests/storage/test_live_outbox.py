@@ -38,13 +38,15 @@ from tests.storage.live_factories import (
 
 
 class RecordingChats:
-    """Every linked person's direct chat, in memory; ``failing`` chats refuse messages."""
+    """Every linked person's direct chat, in memory; ``failing`` chats refuse messages. A
+    message edited shows as it stands after the edit."""
 
     platform = Platform.TELEGRAM
     capabilities = frozenset({Capability.BUTTONS, Capability.FILES, Capability.EDIT})
 
     def __init__(self) -> None:
-        self.sent: list[tuple[str, OutgoingMessage]] = []
+        self.sent: list[tuple[str, OutgoingMessage]] = []  # message id n is sent[n - 1]
+        self.edited: list[MessageRef] = []
         self.failing: set[str] = set()
 
     async def start(self, sink) -> None:  # type: ignore[no-untyped-def]
@@ -63,10 +65,15 @@ class RecordingChats:
         return MessageRef(chat, str(len(self.sent)))
 
     async def edit(self, ref: MessageRef, message: OutgoingMessage) -> MessageRef:
+        self.sent[int(ref.message_id) - 1] = (ref.chat.chat_id, message)
+        self.edited.append(ref)
         return ref
 
+    def messages_to(self, chat_id: str) -> list[OutgoingMessage]:
+        return [message for chat, message in self.sent if chat == chat_id]
+
     def texts_to(self, chat_id: str) -> list[str]:
-        return [message.html for chat, message in self.sent if chat == chat_id]
+        return [message.html for message in self.messages_to(chat_id)]
 
 
 class Clock:
