@@ -18,18 +18,22 @@ class Feature(Protocol):
 
 FEATURES: list[Feature] = []
 
-from bot.services.survey_deadlines import SurveyFeature  # noqa: E402
+from bot.reply_outbox import ReplyOutboxFeature
+
+FEATURES.append(ReplyOutboxFeature())  # first: replies owed since the last stop go out at once
+
+from bot.services.survey_deadlines import SurveyFeature
 
 FEATURES.append(SurveyFeature())
 
-from bot.services.correspondence_feature import correspondence_feature  # noqa: E402
+from bot.services.correspondence_feature import correspondence_feature
 
 FEATURES.append(correspondence_feature)
 
-from bot.services.live_jobs import FEATURE as live_sessions_feature  # noqa: E402
+from bot.services.live_jobs import FEATURE as live_sessions_feature
 
 FEATURES.append(live_sessions_feature)
 
-from bot.services.housekeeping import HousekeepingFeature  # noqa: E402
+from bot.services.housekeeping import HousekeepingFeature
 
 FEATURES.append(HousekeepingFeature())

@@ -23,6 +23,7 @@ from bot.transport.events import ChatRef, MessageRef, OutgoingMessage
 from handlers.context import Outgoing, ToChat, ToEdit, ToPerson
 from storage.database import Database
 from storage.repositories import Repositories
+from storage.repositories.sent_messages import secret_stem
 
 log = logging.getLogger(__name__)
 
@@ -147,7 +148,10 @@ class Messenger:
         return sent
 
     async def _remember_offer(self, ref: MessageRef, message: OutgoingMessage) -> None:
-        payloads = [choice.payload for choice in message.flat_choices]
+        payloads = [
+            secret_stem(choice.payload) if message.secret else choice.payload
+            for choice in message.flat_choices
+        ]
 
         async def record(repos: Repositories) -> None:
             await repos.sent_messages.offered(

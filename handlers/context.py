@@ -73,6 +73,8 @@ class HandlerContext:
     after_commit: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     # Refusals to log once the event is handled (see the module docstring).
     refusals: list[RecordedRefusal] = field(default_factory=list)
+    # Ids of the replies stored with the event until delivered (bot/reply_outbox.py).
+    kept_replies: list[int] = field(default_factory=list)
 
     @property
     def roles(self) -> set[Role]:

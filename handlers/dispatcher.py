@@ -1,7 +1,7 @@
 """Routes neutral incoming events to the conversation handlers, for every transport alike.
 
 One database transaction per event: the event is marked as processed and the handler's writes
-are committed together, then the replies are sent. A redelivered event (same platform key) is
+are committed together with its replies (bot/reply_outbox.py), then the replies are sent. A redelivered event (same platform key) is
 recognised and ignored, so a restart neither loses nor replays it.
 
 Before any feature: strangers get an explanation, people without an active seat are told so,
@@ -16,6 +16,7 @@ import logging
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from bot import reply_outbox
 from bot.domain.models import Platform
 from bot.i18n import Translator, normalise_language
 from bot.messenger import Messenger
@@ -74,6 +75,7 @@ class Dispatcher:
         for refusal in ctx.refusals:
             refused(refusal.kind, event.platform, event.sender.external_id, refusal.detail)
         await self._app.messenger.deliver(ctx.outgoing, edits_withdrawn=True)
+        await reply_outbox.delivered(self._app, ctx.kept_replies)
         for work in ctx.after_commit:
             try:
                 await work()
@@ -111,6 +113,7 @@ class Dispatcher:
             )
             await self._route(ctx)
             await Messenger.withdraw_edited(repos, ctx.outgoing)
+            ctx.kept_replies = await reply_outbox.keep(repos, ctx.outgoing, now)
             return ctx
 
         return await self._app.db.run_transaction(route)

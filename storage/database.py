@@ -9,17 +9,18 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from types import TracebackType
-from typing import Self, TypeVar
+from typing import Any, Self, TypeVar
 
 import aiosqlite
 
 from bot.i18n import N_, Translator
-from storage.direct_writer import DirectWriter
+from storage.direct_writer import DirectWriter, Outcome, Unit
 from storage.errors import StorageError
 from storage.migrations import migrate, schema_version
 from storage.repositories import Repositories
 
 BUSY_TIMEOUT_MS = 5000
+GROUP_COMMIT_MAX = 64  # bodies in one transaction at most, so none waits long for the commit
 T = TypeVar("T")
 
 
@@ -59,6 +60,8 @@ class Database:
         self._writer = writer
         self._reader = reader
         self._direct = direct
+        self._queued: list[tuple[Unit, asyncio.Future[Any]]] = []
+        self._flusher: asyncio.Task[None] | None = None
         self._write_lock = asyncio.Lock()
         self._writing_task: asyncio.Task[object] | None = None
         self._closed = False
@@ -124,17 +127,46 @@ class Database:
     async def run_transaction(self, body: Callable[[Repositories], Awaitable[T]]) -> T:
         """Like ``transaction()``, for a body that only works with the database: it runs
         whole on the writer's own thread (storage/direct_writer.py), each statement a plain
-        call. The body must not use the caller's transports or messenger; it returns what the
-        caller needs afterwards."""
+        call, together with the bodies that arrived meanwhile (each in its own savepoint,
+        one commit for all). The body must not use the caller's transports or messenger; it
+        returns what the caller needs afterwards. Returns once the body's writes committed."""
         task = asyncio.current_task()
         if task is not None and task is self._writing_task:
             raise RuntimeError("run_transaction() is not re-entrant; use the repositories you have")
-        async with self._write_lock:
-            self._writing_task = task
-            try:
-                return await self._direct.transaction(body)
-            finally:
-                self._writing_task = None
+        unit = Unit(body)
+        done: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._queued.append((unit, done))
+        if self._flusher is None:
+            self._flusher = asyncio.create_task(self._flush_queued(), name="sejabot-group-commit")
+        try:
+            return await asyncio.shield(done)
+        except asyncio.CancelledError:
+            if (unit, done) in self._queued:  # not started: simply withdrawn
+                self._queued.remove((unit, done))
+            elif not done.done():
+                self._direct.abandon(unit)
+                with contextlib.suppress(BaseException):
+                    await done  # rolled back (or skipped) before the lock is free again
+            raise
+
+    async def _flush_queued(self) -> None:
+        try:
+            async with self._write_lock:
+                while self._queued:
+                    batch = self._queued[:GROUP_COMMIT_MAX]
+                    del self._queued[:GROUP_COMMIT_MAX]
+                    try:
+                        outcomes = await self._direct.run_batch([unit for unit, _ in batch])
+                    except BaseException as error:  # the writer itself failed or is stopping
+                        for _, done in batch:
+                            Outcome(error=error).settle(done)
+                        raise
+                    for (_, done), outcome in zip(batch, outcomes, strict=True):
+                        outcome.settle(done)
+        finally:
+            self._flusher = None
+            if self._queued and not self._closed:
+                self._flusher = asyncio.create_task(self._flush_queued(), name="sejabot-group-commit")
 
     async def backup_to(self, target: str | Path) -> None:
         """A consistent online copy while the bot keeps writing (SQLite's backup API)."""

@@ -8,6 +8,9 @@ transaction. The body is ordinary async code using the same repositories; it mus
 objects bound to the caller's loop (transports, the messenger): handlers collect their replies
 and send them after the commit, on the caller's loop, as they always do.
 
+Bodies that arrive while a transaction runs are run together in the next one, each in a
+savepoint (group commit): a burst of events costs one trip to the thread and one commit.
+
 The connection is a second writer connection to the same file; ``Database`` holds its one
 write lock around both, so only one transaction writes at a time.
 """
@@ -18,7 +21,8 @@ import asyncio
 import contextlib
 import sqlite3
 import threading
-from collections.abc import Awaitable, Callable, Coroutine, Iterable
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -62,6 +66,32 @@ class DirectStatements:
         return _Cursor(self._connection.executemany(sql, params))
 
 
+@dataclass(eq=False)
+class Unit:
+    """One caller's transaction body; its task and flags live on the writer's loop."""
+
+    body: Callable[[Repositories], Awaitable[Any]]
+    task: asyncio.Task[Any] | None = None
+    abandoned: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    value: Any = None
+    error: BaseException | None = None
+    cancelled: bool = False
+
+    def settle(self, future: asyncio.Future[Any]) -> None:
+        if future.done():
+            return
+        if self.cancelled:
+            future.cancel()
+        elif self.error is not None:
+            future.set_exception(self.error)
+        else:
+            future.set_result(self.value)
+
+
 class DirectWriter:
     def __init__(self, loop: asyncio.AbstractEventLoop, thread: threading.Thread) -> None:
         self._loop = loop
@@ -90,22 +120,56 @@ class DirectWriter:
         self._connection = connection
         self._repos = Repositories(DirectStatements(connection))  # type: ignore[arg-type]
 
-    async def transaction(self, body: Callable[[Repositories], Awaitable[T]]) -> T:
-        """Run ``body`` in one transaction on the writer's thread: BEGIN IMMEDIATE, COMMIT when
-        it returns, ROLLBACK when it raises. The caller holds the database's write lock."""
-        return await self._on_thread(self._in_transaction(body))
+    async def run_batch(self, units: Sequence[Unit]) -> list[Outcome]:
+        """Run the units' bodies in ONE transaction on the writer's thread, each inside a
+        savepoint of its own: a body that raises is rolled back alone, the others commit
+        together (group commit: one BEGIN, one COMMIT and one trip to the thread for many
+        callers). If the commit itself fails, nothing of the batch is stored and every unit
+        fails. The caller holds the database's write lock."""
+        return await self._on_thread(self._batch(units))
 
-    async def _in_transaction(self, body: Callable[[Repositories], Awaitable[T]]) -> T:
+    async def _batch(self, units: Sequence[Unit]) -> list[Outcome]:
         connection, repos = self._connection, self._repos
         assert connection is not None and repos is not None, "the writer is closed"
+        outcomes: list[Outcome] = []
         connection.execute("BEGIN IMMEDIATE")
         try:
-            result = await body(repos)
-        except BaseException:
+            for unit in units:
+                if unit.abandoned:
+                    outcomes.append(Outcome(cancelled=True))
+                    continue
+                connection.execute("SAVEPOINT unit")
+                unit.task = self._loop.create_task(_run_body(unit.body, repos))
+                try:
+                    value = await unit.task
+                except BaseException as error:  # noqa: BLE001 - handed to its caller
+                    connection.execute("ROLLBACK TO unit")
+                    connection.execute("RELEASE unit")
+                    cancelled = isinstance(error, asyncio.CancelledError)
+                    outcomes.append(Outcome(error=None if cancelled else error, cancelled=cancelled))
+                    continue
+                finally:
+                    unit.task = None
+                connection.execute("RELEASE unit")
+                outcomes.append(Outcome(value=value))
+            connection.execute("COMMIT")
+        except BaseException as error:
             connection.rollback()
-            raise
-        connection.execute("COMMIT")
-        return result
+            if isinstance(error, asyncio.CancelledError):
+                raise
+            return [Outcome(error=error) for _ in units]
+        return outcomes
+
+    def abandon(self, unit: Unit) -> None:
+        """From the caller's loop: its caller was cancelled; roll its body back (if it is
+        running) or skip it (if it has not started)."""
+
+        def on_writer() -> None:
+            unit.abandoned = True
+            if unit.task is not None:
+                unit.task.cancel()
+
+        self._loop.call_soon_threadsafe(on_writer)
 
     async def _on_thread(self, work: Coroutine[Any, Any, T]) -> T:
         """Run ``work`` on the writer's loop and wait for it. Cancelling the caller cancels
@@ -138,6 +202,10 @@ class DirectWriter:
             self._loop.call_soon_threadsafe(self._loop.stop)
             await asyncio.to_thread(self._thread.join)
         self._loop.close()
+
+
+async def _run_body(body: Callable[[Repositories], Awaitable[T]], repos: Repositories) -> T:
+    return await body(repos)
 
 
 def _settle(outcome: asyncio.Future[T], done: asyncio.Task[T]) -> None:

@@ -159,6 +159,7 @@ def confirm_message(
             ),
         ),
         poll_question=question,
+        secret=motion.vote_kind is VoteKind.SECRET,
     )
 
 
@@ -187,7 +188,7 @@ def recorded_message(
             heading,
             _("Your vote {choice} was recorded at {time}.", choice=word, time=clock(at, _)),
         ]
-    return OutgoingMessage(html="\n".join(lines))
+    return OutgoingMessage(html="\n".join(lines), secret=bool(receipt))
 
 
 def spent_ballot(heading: str, at: datetime, _: Translator) -> OutgoingMessage:
@@ -195,6 +196,18 @@ def spent_ballot(heading: str, at: datetime, _: Translator) -> OutgoingMessage:
     return OutgoingMessage(
         html=f"<b>{heading}</b>\n"
         + _("Your vote was cast at {time}; the confirmation follows.", time=clock(at, _))
+    )
+
+
+def closed_ballot(heading: str, closed_at: datetime, _: Translator) -> OutgoingMessage:
+    """A ballot still unused when its vote closed: no buttons, and why they went."""
+    return OutgoingMessage(
+        html=f"<b>{heading}</b>\n"
+        + _(
+            "The vote was closed at {time}; this ballot can no longer be used. The result is "
+            "in a message of its own.",
+            time=clock(closed_at, _),
+        )
     )
 
 
@@ -288,7 +301,10 @@ def election_ballot(
                 ),
             )
         )
-    return OutgoingMessage(html="\n".join(lines), choices=tuple(rows), poll_question=heading)
+    # Elections are secret (art. 43): the marks a member made are never kept with their chat.
+    return OutgoingMessage(
+        html="\n".join(lines), choices=tuple(rows), poll_question=heading, secret=True
+    )
 
 
 def election_confirm(
@@ -329,6 +345,7 @@ def election_confirm(
             ),
         ),
         poll_question=_("Confirm your ballot?"),
+        secret=True,
     )
 
 
@@ -356,4 +373,4 @@ def election_recorded(
             "choices is published, so you can check that your ballot was counted."
         )
     )
-    return OutgoingMessage(html="\n".join(lines))
+    return OutgoingMessage(html="\n".join(lines), secret=True)

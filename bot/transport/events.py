@@ -115,6 +115,9 @@ class OutgoingMessage:
     # Sent in bulk (invitations, reminders), not as a reply someone waits for: a transport may
     # space such messages to respect a platform's per-chat limit.
     bulk: bool = False
+    # Shows or carries a secret ballot's choice: the bot keeps neither its text nor the exact
+    # payloads of its buttons (only their stems), so nothing stored ties the member to a choice.
+    secret: bool = False
 
     @property
     def flat_choices(self) -> tuple[Choice, ...]:

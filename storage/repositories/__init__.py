@@ -17,6 +17,7 @@ from storage.repositories.materials import MaterialRepository
 from storage.repositories.memberships import MembershipRepository
 from storage.repositories.motions import MotionRepository
 from storage.repositories.organisations import OrganisationRepository
+from storage.repositories.pending_replies import PendingReplyRepository
 from storage.repositories.persons import PersonRepository
 from storage.repositories.processed_updates import ProcessedUpdateRepository
 from storage.repositories.rounds import VoteRoundRepository
@@ -45,6 +46,7 @@ class Repositories:
         "memberships",
         "motions",
         "organisations",
+        "pending_replies",
         "persons",
         "processed_updates",
         "rounds",
@@ -79,6 +81,7 @@ class Repositories:
         self.live = LiveRepositories(connection)
         self.audit = AuditRepository(connection)
         self.sent_messages = SentMessageRepository(connection)
+        self.pending_replies = PendingReplyRepository(connection)
 
 
 __all__ = ["Repositories"]

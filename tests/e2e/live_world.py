@@ -7,9 +7,11 @@ included so the alphabetical order of roll-call records is really tested.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import sqlite3
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -22,7 +24,7 @@ from bot.timeutil import LJUBLJANA
 from bot.transport.telegram import TelegramTransport
 from tests.support.fake_telegram import FakeTelegram
 from tests.support.harness import ManualClock, TelegramMember
-from tests.support.world import EXAMPLE_ROSTER, RosterWorld
+from tests.support.world import EXAMPLE_ROSTER, RosterWorld, roster_world
 
 COUNCIL = "Občinski svet Občine Gornji Grad"
 CONVENED_AT = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -139,6 +141,15 @@ def assert_no_link_between_members_and_choices(
     for line in participation:
         assert not any(receipt in line for receipt in receipts.values()), line
         assert not re.search(r"'(za|proti|vzdrzan)'", line), line
+    # The buttons the bot offered each chat are kept, but for a secret ballot only their
+    # stems: no payload of a confirmation, an election's marks or its cast ballot says what.
+    offered = [line for line in dump if line.startswith('INSERT INTO "sent_message_choices"')]
+    secret_payloads = [re.search(r"'(l(?:vc|ex|es|ec):[^']*)'", line) for line in offered]
+    for found in secret_payloads:
+        if found is not None and found.group(1).startswith(("lex:", "les:", "lec:")):
+            assert found.group(1).endswith(":*"), found.group(1)
+    confirmations = [f.group(1) for f in secret_payloads if f and f.group(1).startswith("lvc:")]
+    assert any(payload.endswith(":*") for payload in confirmations), confirmations
     # The audit trail records that a member voted secretly, never what or with which receipt.
     audited = [line for line in dump if "secret_participation" in line and "audit_log" in line]
     assert len(audited) == len(receipts)
@@ -206,6 +217,30 @@ class LiveBot:
 
     def member(self, email: str) -> TelegramMember:
         return self.people[email]
+
+
+@contextlib.asynccontextmanager
+async def council_world(folder: Path) -> AsyncIterator[RosterWorld]:
+    """The database with the 17-member council, in ``folder``."""
+    world = await roster_world(folder / "sejabot.sqlite3", write_council_roster(folder))
+    try:
+        yield world
+    finally:
+        await world.db.close()
+
+
+@contextlib.asynccontextmanager
+async def running_bot(world: RosterWorld, emails: list[str]) -> AsyncIterator[LiveBot]:
+    """The bot running on a fake Telegram server from ``CONVENED_AT``, these people linked."""
+    async with FakeTelegram() as fake:
+        live = LiveBot(fake, world)
+        live.at(CONVENED_AT)
+        await live.start()
+        try:
+            await live.link(emails)
+            yield live
+        finally:
+            await live.stop()
 
 
 async def convene_session(bot: LiveBot, extra: str = "") -> int:

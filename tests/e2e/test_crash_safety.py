@@ -18,9 +18,10 @@ events before it were handled, so events handled before the kill come again and 
 Which events come again is read from the homeserver (Synapse's admin API, from the sync token the
 bot's store held at the kill).
 
-A vote stored in the last moment before the kill may miss its confirmation (it was to be sent
-after the commit). The member, hearing nothing, presses again and is told what was recorded and
-when; the tests count these cases.
+A vote stored in the last moment before the kill is confirmed at the restart: its replies were
+stored with it (bot/reply_outbox.py) and are sent when the bot starts. A kill between sending a
+reply and forgetting it repeats that reply once; the tests count these cases. A member who heard
+nothing meanwhile may press again and is told what was recorded and when.
 """
 
 from __future__ import annotations
@@ -147,11 +148,12 @@ async def _kill_mid_voting_on_telegram(
     recognised = duplicates_logged(bot.log, Platform.TELEGRAM)
     assert len(recognised) == len(set(recognised))
     assert set(recognised) == handled_unconfirmed
-    # What members were told: "recorded" at most once per resolution, and every member learnt
-    # the outcome of every vote (a confirmation, or, on asking again, what had been recorded).
-    recorded, already, shown = crowd.told("recorded"), crowd.told("already"), crowd.told("shown")
-    assert max(recorded.values()) == 1
-    assert all(recorded[key] + already[key] + shown[key] >= 1 for key in planned)
+    # What members were told: every vote confirmed as recorded, also those stored just before
+    # the kill; twice only where the kill fell between sending the reply and forgetting it.
+    recorded = crowd.told("recorded")
+    assert all(recorded[key] >= 1 for key in planned), [k for k in planned if not recorded[k]]
+    assert max(recorded.values()) <= 2
+    repeated = sum(1 for key in planned if recorded[key] == 2)
 
     mode = "webhook" if webhook_port is not None else "polling"
     print(
@@ -159,8 +161,8 @@ async def _kill_mid_voting_on_telegram(
         f"{len(confirmed_to_members)} confirmations ({len(votes_at_kill)} stored) at "
         f"{killed_at:.0f} s; {len(handled_unconfirmed)} updates handled but unconfirmed at the "
         f"kill, {len(recognised)} recognised as duplicates after the restart; "
-        f"{sum(recorded.values())} confirmations, {sum(1 for k in planned if not recorded[k])} "
-        f"votes confirmed only on asking again ({crowd.asked_again} presses repeated); "
+        f"{sum(recorded.values())} confirmations, {repeated} of them repeated after the "
+        f"restart ({crowd.asked_again} presses repeated by members); "
         f"{len(every_update)} updates; {time.monotonic() - began:.0f} s in all"
     )
 
@@ -259,8 +261,8 @@ async def test_matrix_votes_survive_a_kill_mid_voting(
     assert set(recognised) == handled_again
     recorded = Counter((v.person_id, m) for v in voters for m, said in v.told.items()
                        for kind in said if kind == "recorded")  # fmt: skip
-    assert max(recorded.values()) == 1
-    assert all(voter.told.get(motion.id) for voter in voters for motion, _ in voter.plan)
+    assert all(recorded[(v.person_id, motion.id)] >= 1 for v in voters for motion, _ in v.plan)
+    assert max(recorded.values()) <= 2
     assert not any(voter.undecryptable for voter in voters)
 
     print(
@@ -268,7 +270,8 @@ async def test_matrix_votes_survive_a_kill_mid_voting(
         f"{len(confirmed_to_members)} confirmations ({len(votes_at_kill)} stored) at "
         f"{killed_at:.0f} s; {len(again)} member events after the saved sync token, "
         f"{len(handled_again)} of them handled before the kill and {len(recognised)} recognised "
-        f"as duplicates after the restart; {sum(recorded.values())} confirmations, "
+        f"as duplicates after the restart; {sum(recorded.values())} confirmations "
+        f"({sum(n == 2 for n in recorded.values())} repeated), "
         f"{sum(v.asked_again for v in voters)} answers repeated; {len(sent)} answers sent; "
         f"{time.monotonic() - began:.0f} s in all"
     )

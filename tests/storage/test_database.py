@@ -215,3 +215,37 @@ async def test_run_transaction_violations_reach_the_caller(db: Database) -> None
 
     with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
         await db.run_transaction(body)
+
+
+async def test_bodies_arriving_together_commit_together_and_a_failing_one_alone_rolls_back(
+    db: Database,
+) -> None:
+    class Abort(Exception):
+        pass
+
+    async def add(number: int) -> int:
+        async def body(repos: Repositories) -> int:
+            organisation = await repos.organisations.get_or_create(f"Občina {number}")
+            if number % 10 == 3:
+                raise Abort(number)
+            return organisation.id
+
+        return await db.run_transaction(body)
+
+    results = await asyncio.gather(*(add(n) for n in range(100)), return_exceptions=True)
+    failed = sorted(r.args[0] for r in results if isinstance(r, Abort))
+    assert failed == list(range(3, 100, 10))
+    names = {o.name for o in await db.read.organisations.list()}
+    assert names == {f"Občina {n}" for n in range(100) if n % 10 != 3}
+
+
+async def test_bodies_in_one_batch_see_each_others_writes_in_order(db: Database) -> None:
+    """Read-then-write by 50 concurrent bodies: serial, as if one after another."""
+
+    async def next_number(repos: Repositories) -> None:
+        count = len(await repos.organisations.list())
+        await repos.organisations.get_or_create(str(count))
+
+    await asyncio.gather(*(db.run_transaction(next_number) for _ in range(50)))
+    names = sorted(int(o.name) for o in await db.read.organisations.list())
+    assert names == list(range(50))
