@@ -54,8 +54,10 @@ async def run(work_dir: Path, synapse: SynapseServer) -> Result:
         measured=f"{peak_mib:.0f} MiB peak RSS (VmHWM)",
         met=peak_mib <= GOAL_MIB,
         details=[
-            f"{members} people on the roster ({COUNCILS} councils × {MEMBERS_PER_COUNCIL} members "
-            f"and their clerks, {ORGANISATIONS} organisation contacts, the secretariat)",
+            (
+                f"{members} people on the roster ({COUNCILS} councils × {MEMBERS_PER_COUNCIL} "
+                f"members and their clerks, {ORGANISATIONS} organisation contacts, the secretariat)"
+            ),
             "`sejabot run` as its own process, Telegram (fake Bot API) and Matrix (Synapse) connected",
             f"{len(codes)} members linked their accounts and asked for help during the measurement",
         ],

@@ -309,8 +309,10 @@ async def run(work_dir: Path, synapse: SynapseServer) -> Result:
             ),
             (
                 'a vote = two button presses (the vote, then "Da, glasujem …"), each through '
-                "`Dispatcher.handle` of a started `Runtime`: one transaction per press, replies "
-                "and the clerks' tally edits handed to a transport that records them"
+                "`Dispatcher.handle` of a started `Runtime`: each press its own transaction body "
+                "on the writer's thread (presses arriving together share one commit, each in its "
+                "own savepoint), its replies stored with it and forgotten once handed to a "
+                "transport that records them"
             ),
             (
                 f"latency of a vote under that load, from the first press to the stored vote: "

@@ -7,7 +7,14 @@ from pathlib import Path
 
 import click
 
-from bot.cli_common import CliContext, CliError, TranslatedCommand, open_database, pass_cli, run_async
+from bot.cli_common import (
+    CliContext,
+    CliError,
+    TranslatedCommand,
+    open_database,
+    pass_cli,
+    run_async,
+)
 from bot.i18n import N_, Translator
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"

@@ -13,12 +13,12 @@ import secrets
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
-from bot.domain.models import Person, Platform, Role
+from bot.assembly import matrix_welcome_check
+from bot.domain.models import Person, Role
 from bot.domain.roster_csv import parse_roster
 from bot.i18n import Translator
 from bot.local_homeserver import SynapseServer
 from bot.runtime import Runtime
-from bot.assembly import matrix_welcome_check
 from bot.services.invitations import IssuedCode, issue_codes
 from bot.services.roster_import import import_roster
 from bot.timeutil import utc_now
@@ -115,7 +115,7 @@ class Demo:
 
     async def _demo_people(self) -> list[Person]:
         assert self.db is not None
-        council = [body for body in await self.db.read.bodies.list() if body.kind == "council"][0]
+        council = next(body for body in await self.db.read.bodies.list() if body.kind == "council")
         seats = await self.db.read.memberships.list_for_body(council.id)
         clerks = [seat for seat in seats if seat.role is Role.CLERK]
         members = [seat for seat in seats if seat.role is Role.MEMBER]

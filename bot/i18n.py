@@ -57,7 +57,7 @@ def normalise_language(language: str | None) -> str:
 class Translator:
     """Translates into one language; callable as ``_``."""
 
-    __slots__ = ("language", "_catalog")
+    __slots__ = ("_catalog", "language")
 
     def __init__(self, language: str | None = DEFAULT_LANGUAGE) -> None:
         self.language = normalise_language(language)

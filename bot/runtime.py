@@ -14,6 +14,7 @@ import signal
 from collections.abc import Callable, Sequence
 from contextlib import AsyncExitStack
 from datetime import datetime
+from typing import Self
 
 from bot.app import App
 from bot.domain.models import Platform
@@ -78,7 +79,7 @@ class Runtime:
     async def stop(self) -> None:
         await self._stack.aclose()
 
-    async def __aenter__(self) -> Runtime:
+    async def __aenter__(self) -> Self:
         await self.start()
         return self
 

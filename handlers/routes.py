@@ -58,11 +58,8 @@ class Routes:
 
 
 def default_routes() -> Routes:
+    from handlers import correspondence, correspondence_create, linking, live, surveys
     from handlers import help as help_feature
-    from handlers import linking
-    from handlers import surveys
-    from handlers import correspondence, correspondence_create
-    from handlers import live
 
     routes = Routes()
     # Clerk and chair flows are short and come first; a survey answer may wait for days.
