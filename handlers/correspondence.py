@@ -168,11 +168,13 @@ def _sure_question(motion: Motion, choice: VoteChoice, _: Translator) -> str:
              heading=escape(motion_heading(motion, _)), title=quoted(motion.title))  # fmt: skip
 
 
-async def _spend_question(ctx: HandlerContext, payload: Payload) -> None:
+async def _spend_question(
+    ctx: HandlerContext, payload: Payload, motion: Motion | None = None
+) -> None:
     """The answered "are you sure?" keeps its question and loses its buttons (Matrix: the
     poll ends); what happened is said in a reply of its own."""
     choice = ctx.event.choice
-    motion = await ctx.repos.motions.get(payload.target)
+    motion = motion or await ctx.repos.motions.get(payload.target)
     if choice is None or choice.message is None or motion is None or payload.choice is None:
         return
     ctx.edit(choice.message, OutgoingMessage(html=_sure_question(motion, payload.choice, ctx._)))
@@ -194,7 +196,7 @@ async def _record_vote(ctx: HandlerContext, payload: Payload) -> None:
     action_time = decisive_time(ctx.event, ctx.now)
     found = await ballot(ctx.repos, _rules_of(ctx), payload.target, ctx.person.id,
                          action_time, payload.choice)  # fmt: skip
-    await _spend_question(ctx, payload)
+    await _spend_question(ctx, payload, None if isinstance(found, Refusal) else found.motion)
     if isinstance(found, Refusal):
         _refuse(ctx, found, payload)
         return

@@ -50,12 +50,13 @@ class SentMessageRepository(Repository):
         """The message (new, or edited) offers exactly ``payloads`` now; any others it offered
         before are withdrawn."""
         key = (platform.value, chat_id, message_id)
-        await self._run(
+        new = await self._run(
             "INSERT INTO sent_messages (platform, chat_id, message_id, sent_at) "
             "VALUES (?, ?, ?, ?) ON CONFLICT (platform, chat_id, message_id) DO NOTHING",
             (*key, utc_text(sent_at or now_utc())),
         )
-        await self.withdraw(platform, chat_id, message_id)
+        if not new:  # an edited message: what it offered before goes
+            await self.withdraw(platform, chat_id, message_id)
         await self._run_many(
             "INSERT INTO sent_message_choices (platform, chat_id, message_id, payload, withdrawn) "
             "VALUES (?, ?, ?, ?, FALSE) "
@@ -80,14 +81,17 @@ class SentMessageRepository(Repository):
         self, platform: Platform, chat_id: str, message_id: str, payload: str
     ) -> ChoiceStanding:
         key = (platform.value, chat_id, message_id)
-        if not await self.is_recorded(platform, chat_id, message_id):
-            return ChoiceStanding.NO_MESSAGE
         row = await self._one(
-            f"SELECT withdrawn FROM sent_message_choices WHERE {_KEY} AND payload IN (?, ?) "
-            "ORDER BY withdrawn LIMIT 1",
-            (*key, payload, secret_stem(payload)),
+            "SELECT c.withdrawn FROM sent_messages m LEFT JOIN sent_message_choices c "
+            "ON c.platform = m.platform AND c.chat_id = m.chat_id "
+            "AND c.message_id = m.message_id AND c.payload IN (?, ?) "
+            "WHERE m.platform = ? AND m.chat_id = ? AND m.message_id = ? "
+            "ORDER BY c.withdrawn IS NULL, c.withdrawn LIMIT 1",
+            (payload, secret_stem(payload), *key),
         )
         if row is None:
+            return ChoiceStanding.NO_MESSAGE
+        if row["withdrawn"] is None:
             return ChoiceStanding.NEVER_OFFERED
         return ChoiceStanding.WITHDRAWN if row["withdrawn"] else ChoiceStanding.OFFERED
 

@@ -6,7 +6,7 @@ import aiosqlite
 
 from bot.domain.models import Platform
 from storage.database import Database
-from storage.repositories.sent_messages import ChoiceStanding
+from storage.repositories.sent_messages import ChoiceStanding, secret_stem
 from tests.storage.factories import at
 
 TELEGRAM, MATRIX = Platform.TELEGRAM, Platform.MATRIX
@@ -57,3 +57,22 @@ async def test_prune_forgets_old_messages_with_their_choices(
     assert await read.standing(TELEGRAM, "1", "2", "a:2") is ChoiceStanding.OFFERED
     rows = await raw.execute_fetchall("SELECT payload FROM sent_message_choices")
     assert [row[0] for row in rows] == ["a:2"]  # the choices went with their message
+
+
+async def test_a_secret_choice_is_kept_as_its_stem_and_any_choice_of_the_stem_counts(
+    db: Database,
+) -> None:
+    async with db.transaction() as repos:
+        await repos.sent_messages.offered(
+            TELEGRAM, "7001", "30", [secret_stem("lvc:4:1:za"), "lvn:4:1"]
+        )
+    dump = await db.read.sent_messages.offering(["lvc:4:1"])
+    assert dump == [(TELEGRAM, "7001", "30")]
+    read = db.read.sent_messages
+    assert await read.standing(TELEGRAM, "7001", "30", "lvc:4:1:za") is ChoiceStanding.OFFERED
+    assert await read.standing(TELEGRAM, "7001", "30", "lvc:4:1:proti") is ChoiceStanding.OFFERED
+    assert await read.standing(TELEGRAM, "7001", "30", "lvc:4:2:za") is ChoiceStanding.NEVER_OFFERED
+    assert secret_stem("lvc:4:1:za") == "lvc:4:1:*"
+    async with db.transaction() as repos:
+        await repos.sent_messages.withdraw(TELEGRAM, "7001", "30")
+    assert await read.standing(TELEGRAM, "7001", "30", "lvc:4:1:za") is ChoiceStanding.WITHDRAWN
