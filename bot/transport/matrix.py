@@ -8,8 +8,8 @@ the sink, so old history is never replayed; invitations found in it are still de
 stored token the first sync asks for the full room state (nio keeps rooms only in memory) but
 only the timeline since the token, which is delivered. Then ``sync_forever`` runs in a task that
 survives network failures with a bounded backoff. ``stop`` takes no new events, delivers the
-queued ones (handlers may still send), then stops syncing and disconnects; what arrived during
-that is fetched again by the next start. How events reach the sink and when the sync token is
+queued ones (handlers may still send), sends the queued housekeeping (polls to end, edits), then
+stops syncing and disconnects; what arrived during that is fetched again by the next start. How events reach the sink and when the sync token is
 saved: :mod:`bot.transport.matrix_delivery`.
 
 Trust. There is no interactive verification: devices of everyone the bot talks to are marked
@@ -54,6 +54,8 @@ from bot.transport.base import EventSink
 from bot.transport.events import Capability, ChatRef, MessageRef, OutgoingMessage
 from bot.transport.matrix_delivery import Delivery
 from bot.transport.matrix_incoming import ChoiceMemory, IncomingReader
+from bot.transport.matrix_notices import PollNotices
+from bot.transport.matrix_outbox import RoomOutbox
 from bot.transport.matrix_outgoing import OutgoingMessages
 from bot.transport.matrix_rooms import (
     DIRECT_ACCOUNT_DATA,
@@ -184,6 +186,9 @@ class MatrixTransport:
         # Batches synced meanwhile are not checkpointed, so the next start fetches them again.
         self._delivery.close()
         await self._delivery.flush(STOP_FLUSH_SECONDS)
+        if not await self._outbox.settle(STOP_FLUSH_SECONDS):
+            log.warning("Stopped before every answered Matrix poll was ended")
+        await self._outbox.close()
         sync_task, self._sync_task = self._sync_task, None
         async with client.handling:  # never cut nio's handling of a batch in half
             await _cancel(sync_task)
@@ -214,8 +219,12 @@ class MatrixTransport:
             self._translate,
         )  # fmt: skip
         reader = IncomingReader(client, self._choices, self._direct_rooms.is_direct)
-        self._delivery = Delivery(client, reader, self._policy)
-        self._outgoing = OutgoingMessages(client, self._sender, self._choices, self._translate)
+        self._outbox = RoomOutbox()
+        self._outgoing = OutgoingMessages(
+            client, self._sender, self._choices, self._translate, self._outbox
+        )
+        notices = PollNotices(self._outgoing, self._translate)
+        self._delivery = Delivery(client, reader, self._policy, self._outbox, notices.answer)
         client.after_sync = self._after_sync
         client.add_event_callback(
             self._delivery.on_room_event, (RoomMessage, UnknownEvent, MegolmEvent)
@@ -263,7 +272,7 @@ class MatrixTransport:
 
     async def _on_account_data(self, event: UnknownAccountDataEvent) -> None:
         if event.type == DIRECT_ACCOUNT_DATA:
-            self._direct_rooms.replace(event.content)
+            self._direct_rooms.merge(event.content)
 
     # ------------------------------------------------------------------ outgoing
 

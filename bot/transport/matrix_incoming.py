@@ -10,24 +10,40 @@ Matrix has no buttons, so a choice arrives in one of three ways:
 The latest choices per room are kept in memory only; after a restart a bare number arrives as
 plain text until the bot offers choices again, and poll responses keep working because they name
 the poll and the answer themselves.
+
+A poll response that cannot become a choice on one of the bot's polls is never dropped without a
+word: it becomes a :class:`PollNotice` (an empty or unreadable response, an answer the poll does
+not have, a poll someone else started), which the adapter answers in the member's direct room
+and logs as a refusal. Whose poll it is comes from memory, or from the homeserver when the bot
+does not remember the poll (after a restart); when the homeserver cannot say, the response goes
+to the dispatcher, which checks it against the messages the bot recorded. In group rooms members
+answer each other's polls: that is not for the bot and passes in silence.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import OrderedDict
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import Enum, StrEnum
 from typing import Any
 
+from aiohttp import ClientError
 from nio import (
     AsyncClient,
+    EncryptionError,
+    ErrorResponse,
     Event,
     MatrixRoom,
+    MegolmEvent,
     MemoryDownloadResponse,
     RoomEncryptedFile,
     RoomEncryptedImage,
+    RoomGetEventResponse,
     RoomMessageFile,
     RoomMessageImage,
     RoomMessageText,
@@ -45,11 +61,21 @@ from bot.transport.events import (
     MessageRef,
     Sender,
 )
-from bot.transport.matrix_content import ascii_fold, parse_command, poll_response
+from bot.transport.matrix_content import (
+    POLL_RESPONSE_TYPES,
+    POLL_START_TYPES,
+    ascii_fold,
+    parse_command,
+    poll_response,
+)
 from bot.transport.matrix_sending import MatrixTransportError
+
+log = logging.getLogger(__name__)
 
 VOTE_WORDS = frozenset({"za", "proti", "vzdrzan"})
 REMEMBERED_POLLS = 2000
+# Homeserver answers that settle it: the event does not exist, or the bot may not see it.
+_NOT_THERE = frozenset({"M_NOT_FOUND", "M_FORBIDDEN"})
 
 _FILE_EVENTS = (RoomMessageFile, RoomMessageImage, RoomEncryptedFile, RoomEncryptedImage)
 _ENCRYPTED_FILE_EVENTS = (RoomEncryptedFile, RoomEncryptedImage)
@@ -61,30 +87,119 @@ class OfferedChoices:
     choices: tuple[Choice, ...]
 
 
+class PollOwner(Enum):
+    BOT = "bot"
+    SOMEONE_ELSE = "someone_else"  # a member's own poll, or no poll at all
+    UNKNOWN = "unknown"  # the homeserver could not be asked
+
+
+class NoticeReason(StrEnum):
+    """Why a poll response did not become a choice."""
+
+    UNREADABLE = "unreadable"  # no poll named, or the answers are not a list
+    EMPTY = "empty"  # no answer selected: a withdrawn answer
+    NOT_OFFERED = "not_offered"  # an answer the bot's poll does not have
+    NOT_FROM_BOT = "not_from_bot"  # a poll the bot did not start
+
+
+@dataclass(frozen=True, slots=True)
+class PollNotice:
+    """A poll response the bot answers itself instead of handing it to the dispatcher."""
+
+    chat: ChatRef
+    sender: str
+    event_id: str
+    poll_event_id: str  # "" when the response names no poll
+    reason: NoticeReason
+
+
+async def poll_owner(
+    client: AsyncClient, choices: ChoiceMemory, room_id: str, event_id: str
+) -> PollOwner:
+    """Whose poll ``event_id`` is: from memory, else from the homeserver (then remembered)."""
+    known = choices.owner(event_id)
+    if known is not None:
+        return known
+    try:
+        response = await client.room_get_event(room_id, event_id)
+    except (ClientError, TimeoutError) as error:
+        log.warning("Could not look up %s in %s: %r", event_id, room_id, error)
+        return PollOwner.UNKNOWN
+    if isinstance(response, ErrorResponse):
+        if response.status_code in _NOT_THERE:
+            choices.not_own_poll(event_id)
+            return PollOwner.SOMEONE_ELSE
+        log.warning("Could not look up %s in %s: %s", event_id, room_id, response)
+        return PollOwner.UNKNOWN
+    if not isinstance(response, RoomGetEventResponse):
+        return PollOwner.UNKNOWN
+    event = response.event
+    if isinstance(event, MegolmEvent):
+        with suppress(EncryptionError):
+            event = client.decrypt_event(event)
+    if isinstance(event, MegolmEvent):
+        return PollOwner.UNKNOWN  # the key is missing: only the dispatcher's records can tell
+    if (
+        isinstance(event, UnknownEvent)
+        and event.type in POLL_START_TYPES
+        and event.sender == client.user_id
+    ):
+        choices.own_poll(event_id)
+        return PollOwner.BOT
+    choices.not_own_poll(event_id)
+    return PollOwner.SOMEONE_ELSE
+
+
 class ChoiceMemory:
-    """The latest choices offered in each room, and the polls the bot started recently."""
+    """The latest choices offered in each room, the polls the bot started recently, and which
+    other recently named events are polls of the bot's or not."""
 
     def __init__(self, max_polls: int = REMEMBERED_POLLS) -> None:
         self._latest: dict[str, OfferedChoices] = {}
         self._polls: OrderedDict[str, OfferedChoices] = OrderedDict()
+        self._other_own: OrderedDict[str, None] = OrderedDict()  # ended, or from before a restart
+        self._not_own: OrderedDict[str, None] = OrderedDict()  # someone else's, or no poll
         self._max_polls = max_polls
 
     def offered(self, message: MessageRef, choices: tuple[Choice, ...]) -> None:
         offer = OfferedChoices(message, choices)
         self._latest[message.chat.chat_id] = offer
         self._polls[message.message_id] = offer
-        while len(self._polls) > self._max_polls:
-            self._polls.popitem(last=False)
+        self._bound(self._polls)
 
     def poll(self, event_id: str) -> OfferedChoices | None:
+        """The choices of an open poll the bot started, if it remembers it."""
         return self._polls.get(event_id)
 
     def closed(self, message: MessageRef) -> None:
         """A poll was ended: its choices no longer answer numbers typed in the room."""
-        self._polls.pop(message.message_id, None)
+        if self._polls.pop(message.message_id, None) is not None:
+            self.own_poll(message.message_id)
         latest = self._latest.get(message.chat.chat_id)
         if latest is not None and latest.message == message:
             del self._latest[message.chat.chat_id]
+
+    def own_poll(self, event_id: str) -> None:
+        """``event_id`` is a poll of the bot's whose choices are not held here."""
+        self._other_own[event_id] = None
+        self._bound(self._other_own)
+
+    def not_own_poll(self, event_id: str) -> None:
+        """``event_id`` is someone else's poll, or no poll at all."""
+        self._not_own[event_id] = None
+        self._bound(self._not_own)
+
+    def owner(self, event_id: str) -> PollOwner | None:
+        """Whose poll ``event_id`` is, if remembered."""
+        if event_id in self._polls or event_id in self._other_own:
+            return PollOwner.BOT
+        if event_id in self._not_own:
+            return PollOwner.SOMEONE_ELSE
+        return None
+
+    def _bound(self, remembered: OrderedDict[str, Any]) -> None:
+        while len(remembered) > self._max_polls:
+            remembered.popitem(last=False)
 
     def answer_by_text(self, room_id: str, text: str) -> ChoiceMade | None:
         """A typed answer to the latest choices in the room: a number or a vote word."""
@@ -132,14 +247,34 @@ class IncomingReader:
         self._choices = choices
         self._is_direct = is_direct
 
-    def read(self, room: MatrixRoom, event: Event) -> IncomingEvent | None:
+    def read(self, room: MatrixRoom, event: Event) -> IncomingEvent | PollNotice | None:
+        """What the event is for the bot, as far as memory tells; a poll answer on a poll the
+        bot does not remember goes through :meth:`placed` before delivery."""
         if isinstance(event, RoomMessageText):
             return self._text(room, event)
         if isinstance(event, _FILE_EVENTS):
             return self._file(room, event)
-        if isinstance(event, UnknownEvent):
+        if isinstance(event, UnknownEvent) and event.type in POLL_RESPONSE_TYPES:
             return self._poll_answer(room, event)
         return None
+
+    async def placed(self, incoming: IncomingEvent) -> IncomingEvent | PollNotice | None:
+        """A choice made on a poll the bot does not remember (after a restart, or someone
+        else's poll): the homeserver tells whose poll it is."""
+        choice = incoming.choice
+        if choice is None or choice.message is None:
+            return incoming
+        poll_event_id = choice.message.message_id
+        if self._choices.owner(poll_event_id) is not None:
+            return incoming
+        chat = incoming.chat
+        owner = await poll_owner(self._client, self._choices, chat.chat_id, poll_event_id)
+        if owner is PollOwner.SOMEONE_ELSE:
+            return _notice(
+                chat, incoming.sender.external_id, incoming.event_key, poll_event_id,
+                NoticeReason.NOT_FROM_BOT,
+            )  # fmt: skip
+        return incoming
 
     def _base(self, room: MatrixRoom, event: Event, **fields: Any) -> IncomingEvent:
         return IncomingEvent(
@@ -202,15 +337,38 @@ class IncomingReader:
 
         return fetch
 
-    def _poll_answer(self, room: MatrixRoom, event: UnknownEvent) -> IncomingEvent | None:
+    def _poll_answer(
+        self, room: MatrixRoom, event: UnknownEvent
+    ) -> IncomingEvent | PollNotice | None:
+        chat = ChatRef(Platform.MATRIX, room.room_id, self._is_direct(room))
         answer = poll_response(event.type, _content(event))
-        if answer is None or not answer[1]:
-            return None  # not a poll response, or a withdrawn vote (empty selection)
+        if answer is None:
+            return _notice(chat, event.sender, event.event_id, "", NoticeReason.UNREADABLE)
         poll_event_id, selections = answer
-        poll = MessageRef(
-            ChatRef(Platform.MATRIX, room.room_id, self._is_direct(room)), poll_event_id
-        )
+        reason: NoticeReason | None = None
         offer = self._choices.poll(poll_event_id)
-        if offer is not None and selections[0] not in {c.payload for c in offer.choices}:
-            return None  # MSC3381: an unknown answer spoils the vote
+        if self._choices.owner(poll_event_id) is PollOwner.SOMEONE_ELSE:
+            reason = NoticeReason.NOT_FROM_BOT
+        elif not selections:
+            reason = NoticeReason.EMPTY
+        elif offer is not None and selections[0] not in {c.payload for c in offer.choices}:
+            reason = NoticeReason.NOT_OFFERED  # MSC3381: a spoilt vote
+        if reason is not None:
+            return _notice(chat, event.sender, event.event_id, poll_event_id, reason)
+        # An ended poll of the bot's goes on: the dispatcher checks it against what the bot
+        # recorded, and the feature tells what was recorded first. A poll the bot does not
+        # remember is placed before delivery.
+        poll = MessageRef(chat, poll_event_id)
         return self._base(room, event, choice=ChoiceMade(selections[0], poll))
+
+
+# In group rooms members answer each other's polls: that is not for the bot.
+_GROUP_CHATTER = frozenset({NoticeReason.UNREADABLE, NoticeReason.EMPTY, NoticeReason.NOT_FROM_BOT})
+
+
+def _notice(
+    chat: ChatRef, sender: str, event_id: str, poll_event_id: str, reason: NoticeReason
+) -> PollNotice | None:
+    if not chat.is_direct and reason in _GROUP_CHATTER:
+        return None
+    return PollNotice(chat, sender, event_id, poll_event_id, reason)

@@ -7,13 +7,25 @@ initial state) with the ``trusted_private_chat`` preset, whose ``shared`` histor
 the invitee read what the bot sent before they joined. Messages can be sent right after creation:
 nio counts invited members as room users, so the Megolm session is shared with the invitee's
 devices (queried and trusted on first use) before they accept the invitation.
+
+The map in memory only ever grows: each copy a sync brings is merged into it, never taken in
+place of it. A sync may carry a copy older than the bot's own latest write (the copy was read
+before invitations accepted in the same batch were recorded), and taking it would forget those
+rooms and open a second direct room with the member. Writes are serialised and always send the
+whole merged map, so a slow earlier write can never land after a later one and shrink the map
+on the homeserver.
+
+A member's own invitation counts as their direct room as soon as the bot has joined it: a
+message for them meanwhile waits for the acceptance to finish and goes into that room (the send
+waits for the sync that brings the bot's join) instead of opening another.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from typing import Any
 
 from nio import (
@@ -80,20 +92,27 @@ class DirectRooms:
         self._signal = signal
         self._by_user: dict[str, list[str]] = {}
         self._locks: dict[str, asyncio.Lock] = {}
+        self._write_lock = asyncio.Lock()
+        self._unwritten = False  # the map holds rooms the homeserver's copy may lack
+        self._accepting: dict[str, list[asyncio.Event]] = {}  # user -> invitations being accepted
+        self._joining: set[str] = set()  # joined rooms whose join no sync has shown yet
 
     async def load(self) -> None:
         response = await self._client.list_direct_rooms()
         # An account that never had a direct room answers M_NOT_FOUND: an empty map.
         if isinstance(response, DirectRoomsResponse):
-            self.replace(response.rooms)
+            self.merge(response.rooms)
 
-    def replace(self, content: dict[str, Any]) -> None:
-        """Take the map as the homeserver has it (also when another client changed it)."""
-        self._by_user = {
-            user: [room for room in rooms if isinstance(room, str)]
-            for user, rooms in content.items()
-            if isinstance(rooms, list)
-        }
+    def merge(self, content: dict[str, Any]) -> None:
+        """Add the rooms of a copy of the map (the homeserver's, maybe changed by another
+        client); rooms already known stay, whatever the copy says."""
+        for user, rooms in content.items():
+            if not isinstance(user, str) or not isinstance(rooms, list):
+                continue
+            known = self._by_user.setdefault(user, [])
+            known.extend(room for room in rooms if isinstance(room, str) and room not in known)
+            if not known:
+                del self._by_user[user]
 
     def is_direct(self, room: MatrixRoom) -> bool:
         if any(room.room_id in rooms for rooms in self._by_user.values()):
@@ -105,12 +124,47 @@ class DirectRooms:
         if room_id in rooms:
             return
         rooms.append(room_id)
-        await self._sender.put_account_data(DIRECT_ACCOUNT_DATA, self._by_user)
+        self._unwritten = True
+        await self._write_back()
+
+    async def _write_back(self) -> None:
+        """Store the whole map on the homeserver; one write at a time, each with everything
+        known when it starts, so concurrent callers are covered by one write."""
+        async with self._write_lock:
+            if not self._unwritten:
+                return  # a write that started after our change has carried it
+            self._unwritten = False
+            snapshot = {user: list(rooms) for user, rooms in self._by_user.items()}
+            try:
+                await self._sender.put_account_data(DIRECT_ACCOUNT_DATA, snapshot)
+            except BaseException:
+                self._unwritten = True
+                raise
+
+    @contextlib.contextmanager
+    def accepting(self, user_id: str) -> Iterator[None]:
+        """Held while the bot accepts a direct invitation from ``user_id``."""
+        done = asyncio.Event()
+        self._accepting.setdefault(user_id, []).append(done)
+        try:
+            yield
+        finally:
+            done.set()
+            waiting = self._accepting[user_id]
+            waiting.remove(done)
+            if not waiting:
+                del self._accepting[user_id]
+
+    async def joined(self, user_id: str, room_id: str) -> None:
+        """The bot joined the direct room ``user_id`` invited it to."""
+        self._joining.add(room_id)
+        await self.remember(user_id, room_id)
 
     async def room_for(self, user_id: str) -> str:
         """The direct room with ``user_id`` (the newest usable one), created when there is none."""
         lock = self._locks.setdefault(user_id, asyncio.Lock())
         async with lock:  # two messages to a new member must not open two rooms
+            await self._acceptances_done(user_id)
             existing = self._usable(user_id)
             if existing is not None:
                 return existing
@@ -118,10 +172,23 @@ class DirectRooms:
             await self.remember(user_id, room_id)
             return room_id
 
+    async def _acceptances_done(self, user_id: str) -> None:
+        pending = list(self._accepting.get(user_id, ()))
+        if pending:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(
+                    asyncio.gather(*(done.wait() for done in pending)), ROOM_WAIT_SECONDS
+                )
+
     def _usable(self, user_id: str) -> str | None:
         for room_id in reversed(self._by_user.get(user_id, [])):
             room = self._client.rooms.get(room_id)
-            if room is not None and user_id in room.users and self._client.user_id in room.users:
+            if room is None:
+                if room_id in self._joining:
+                    return room_id
+                continue
+            self._joining.discard(room_id)
+            if user_id in room.users and self._client.user_id in room.users:
                 return room_id
         return None
 
@@ -195,18 +262,24 @@ class InviteGate:
             await self._sender.leave(room_id, reason)
             return
         log.info("Accepting the invitation to %s from %s", room_id, inviter)
+        if not is_direct:
+            await self._join(room_id)
+            return
+        with self._direct_rooms.accepting(inviter):
+            await self._join(room_id)
+            await self._direct_rooms.joined(inviter, room_id)
+
+    async def _join(self, room_id: str) -> None:
         for attempt in range(1, JOIN_ATTEMPTS + 1):
             try:
                 await with_retries(f"join {room_id}", lambda: self._client.join(room_id))
-                break
+                return
             except MatrixTransportError:
                 if attempt == JOIN_ATTEMPTS:
                     raise
                 # Over federation the inviting server may still be storing its own invitation
                 # and refuses the join until it has.
                 await asyncio.sleep(JOIN_RETRY_SECONDS * attempt)
-        if is_direct:
-            await self._direct_rooms.remember(inviter, room_id)
 
     async def _refusal(self, inviter: str) -> tuple[RefusalKind, str] | None:
         """Why the invitation is rejected (the kind and the reason to show), or None."""

@@ -63,6 +63,8 @@ class SyncSignal:
             self._condition.notify_all()
 
     async def wait_for(self, predicate: Callable[[], bool], timeout: float) -> bool:
+        if predicate():  # the usual case: nothing to wait for
+            return True
         async with self._condition:
             try:
                 await asyncio.wait_for(self._condition.wait_for(predicate), timeout)
@@ -122,6 +124,7 @@ class MatrixSender:
     def __init__(self, client: AsyncClient, signal: SyncSignal) -> None:
         self._client = client
         self._signal = signal
+        self._querying_keys = asyncio.Lock()  # one key query at a time, not one per send
 
     async def room(self, room_id: str) -> MatrixRoom:
         """The joined room; waits for the sync that brings a room the bot has just entered."""
@@ -161,9 +164,11 @@ class MatrixSender:
             if isinstance(members, JoinedMembersError):
                 log.warning("Could not list the members of %s: %s", room.room_id, members)
         if self._client.should_query_keys:
-            # The sync loop may have answered the same query meanwhile: nothing left to ask.
-            with contextlib.suppress(LocalProtocolError):
-                await self._client.keys_query()
+            async with self._querying_keys:
+                # Another send or the sync loop may have answered it meanwhile.
+                if self._client.should_query_keys:
+                    with contextlib.suppress(LocalProtocolError):
+                        await self._client.keys_query()
         trusted = trust_devices_on_first_use(self._client, room.users)
         if trusted:
             log.info("Trusted %d new device(s) in %s on first use", trusted, room.room_id)
