@@ -240,9 +240,7 @@ async def _after_change(ctx: HandlerContext, session_id: int, rules: Corresponde
     app = ctx.app
 
     async def refresh() -> None:
-        await app.tally_refreshes.run(
-            ("correspondence", session_id), lambda: refresh_tallies(app, session_id, rules)
-        )
+        await refresh_tallies(app, session_id, rules)
 
     ctx.after_commit.append(refresh)
     if reached is not None:

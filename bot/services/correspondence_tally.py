@@ -228,7 +228,18 @@ def message_ref(stored: SessionMessage) -> MessageRef:
 async def refresh_tallies(
     app: App, session_id: int, rules: CorrespondenceRules, *, closed: bool = False
 ) -> None:
-    """Edit every clerk's tally message to the current count."""
+    """Edit every clerk's tally message to the current count. One refresh of a session at a
+    time: requests meanwhile are folded into one more, which reads the newest count, so an
+    older count is never shown last and a burst of votes costs two edits, not one per vote."""
+    await app.tally_refreshes.run(
+        ("correspondence", session_id),
+        lambda: _refresh_tallies_now(app, session_id, rules, closed=closed),
+    )
+
+
+async def _refresh_tallies_now(
+    app: App, session_id: int, rules: CorrespondenceRules, *, closed: bool
+) -> None:
     read = app.db.read
     stored = await read.correspondence.messages.list(session_id, MessagePurpose.TALLY)
     if not stored:
