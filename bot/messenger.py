@@ -75,8 +75,7 @@ class Messenger:
         into ones without choices were already withdrawn in the transaction that asked for
         the edit (see ``withdraw_edited``), so no transaction of its own is needed here."""
         sent: list[MessageRef] = []
-        # What the person waits for first; edits only tidy earlier messages.
-        for item in sorted(outgoing, key=lambda item: isinstance(item.target, ToEdit)):
+        for item in outgoing:
             if isinstance(item.target, ToChat):
                 sent.extend(await self._send_to_chats([item.target.chat], item.message))
             elif isinstance(item.target, ToPerson):

@@ -34,6 +34,7 @@ import itertools
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 import pytest_asyncio
@@ -48,6 +49,9 @@ from nio import (
 )
 
 from tests.support.synapse import SynapseServer
+
+if TYPE_CHECKING:
+    from tests.e2e.matrix_kit import Bot as MatrixBot
 
 DEFAULT_PASSWORD = "correct horse battery staple"
 
@@ -148,3 +152,36 @@ async def matrix_users(synapse: SynapseServer, tmp_path: Path) -> AsyncIterator[
         yield users
     finally:
         await users.close_all()
+
+
+# The Matrix transport tests' bot account and a pair of federating homeservers
+# (tests/e2e/matrix_kit.py); modules with a bot of their own override ``bot``.
+@pytest_asyncio.fixture(loop_scope="session")
+async def bot(
+    synapse: SynapseServer, matrix_users: MatrixUsers, tmp_path: Path
+) -> AsyncIterator[MatrixBot]:
+    from tests.e2e.matrix_kit import Bot  # the kit uses this module's helpers
+
+    account = Bot(synapse, await matrix_users.register("sejabot"), tmp_path / "bot-store")
+    try:
+        yield account
+    finally:
+        await account.stop_all()
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def two_homeservers(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> AsyncIterator[tuple[SynapseServer, SynapseServer]]:
+    """The bot's homeserver and a foreign one, federating with each other."""
+    from tests.e2e.matrix_kit import federating_homeserver
+
+    root = tmp_path_factory.mktemp("federation")
+    home = await federating_homeserver(root / "home")
+    foreign = await federating_homeserver(root / "foreign")
+    servers = [home, foreign]
+    try:
+        await asyncio.gather(*(server.start() for server in servers))
+        yield home, foreign
+    finally:
+        await asyncio.gather(*(server.stop() for server in servers))

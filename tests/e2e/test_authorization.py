@@ -72,7 +72,7 @@ from storage.database import Database
 from storage.repositories.correspondence_progress import Source
 from tests.e2e.conftest import DEFAULT_PASSWORD, MatrixUsers
 from tests.e2e.live_world import CHAIR, CONVENED_AT, STARTS_AT, LiveBot, convene_session
-from tests.e2e.test_matrix_transport import federating_homeserver, plain_client
+from tests.e2e.matrix_kit import plain_client
 from tests.support.fake_telegram import FakeMessage, FakeTelegram, FakeUser
 from tests.support.harness import BotHarness, ManualClock, MatrixMember, Seen, TelegramMember
 from tests.support.synapse import SynapseServer
@@ -764,21 +764,6 @@ async def test_one_member_cannot_vote_twice_through_both_platforms(
 
 # --- 10. a Matrix user of another homeserver, 13. a group chat, 14. a stranger's invitation ----
 
-
-@pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def two_homeservers(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> AsyncIterator[tuple[SynapseServer, SynapseServer]]:
-    """The bot's homeserver and a foreign one, federating with each other."""
-    root = tmp_path_factory.mktemp("federation")
-    home = await federating_homeserver(root / "home")
-    foreign = await federating_homeserver(root / "foreign")
-    servers = [home, foreign]
-    try:
-        await asyncio.gather(*(server.start() for server in servers))
-        yield home, foreign
-    finally:
-        await asyncio.gather(*(server.stop() for server in servers))
 
 
 async def left_rooms_with_reasons(

@@ -55,9 +55,11 @@ TOO_LONG = (
 )
 NOT_UNDERSTOOD = "Tega sporočila ne razumem. Pošljite /pomoc"
 # Records of the traffic itself, whatever its content: that an update was handled, and which
-# of the bot's own messages offer buttons (written just after such a message is sent).
+# of the bot's own messages offer buttons (written just after such a message is sent), and the
+# replies kept until they are delivered.
 CHANGING_WITH_EVERY_UPDATE = frozenset(
-    {"processed_updates", "sent_messages", "sent_message_choices"}
+    {"processed_updates", "sent_messages", "sent_message_choices", "pending_replies",
+     "pending_reply_choices"}
 )
 
 

@@ -7,17 +7,14 @@ the reply a member waits for goes out before the housekeeping (ending the answer
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
-import pytest_asyncio
 from nio import UnknownEvent
 
 from bot.transport.events import Choice, IncomingEvent, OutgoingMessage
 from bot.transport.matrix import MatrixTransport
 from tests.e2e.conftest import MatrixUsers
-from tests.e2e.test_matrix_transport import (
+from tests.e2e.matrix_kit import (
     POLL_END,
     WAIT_SECONDS,
     Bot,
@@ -26,22 +23,11 @@ from tests.e2e.test_matrix_transport import (
     member_in_direct_chat,
     member_says,
 )
-from tests.support.synapse import SynapseServer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
 
 RESPONSE = "org.matrix.msc3381.poll.response"
 
-
-@pytest_asyncio.fixture(loop_scope="session")
-async def bot(
-    synapse: SynapseServer, matrix_users: MatrixUsers, tmp_path: Path
-) -> AsyncIterator[Bot]:
-    account = Bot(synapse, await matrix_users.register("sejabot"), tmp_path / "bot-store")
-    try:
-        yield account
-    finally:
-        await account.stop_all()
 
 
 async def test_a_slow_handler_in_one_room_does_not_hold_up_another(

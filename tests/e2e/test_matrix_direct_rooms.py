@@ -9,17 +9,13 @@ bot's memory and on the homeserver.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import nio
 import pytest
-import pytest_asyncio
 from nio import AsyncClient, JoinResponse, RoomCreateResponse
 
 from tests.e2e.conftest import MatrixUsers
-from tests.e2e.test_matrix_transport import ENCRYPTION_STATE, Bot, RecordingSink
-from tests.support.synapse import SynapseServer
+from tests.e2e.matrix_kit import ENCRYPTION_STATE, Bot, RecordingSink
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
 
@@ -30,16 +26,6 @@ MEMBERS = 8
 STAGGER_SECONDS = 0.15
 INVITATION_SPACINGS = (0.05, 0.1, 0.2)
 
-
-@pytest_asyncio.fixture(loop_scope="session")
-async def bot(
-    synapse: SynapseServer, matrix_users: MatrixUsers, tmp_path: Path
-) -> AsyncIterator[Bot]:
-    account = Bot(synapse, await matrix_users.register("sejabot"), tmp_path / "bot-store")
-    try:
-        yield account
-    finally:
-        await account.stop_all()
 
 
 async def members(users: MatrixUsers, bot: Bot, prefix: str) -> list[AsyncClient]:

@@ -9,12 +9,9 @@ each other's polls, and the bot keeps quiet.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-import pytest_asyncio
 from nio import AsyncClient, RoomCreateResponse, RoomMessageText, RoomSendResponse
 
 from bot.domain.models import Platform
@@ -22,14 +19,13 @@ from bot.security_log import LOGGER_NAME, RefusalKind
 from bot.transport.events import ChatRef, Choice, OutgoingMessage
 from bot.transport.matrix_content import POLL_START_TYPE, poll_start_content
 from tests.e2e.conftest import MatrixUsers
-from tests.e2e.test_matrix_transport import (
+from tests.e2e.matrix_kit import (
     Bot,
     Received,
     RecordingSink,
     member_in_direct_chat,
     member_says,
 )
-from tests.support.synapse import SynapseServer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
 
@@ -44,16 +40,6 @@ EMPTY = "Vaš odgovor v anketi je bil prazen (ali umaknjen), zato ni bilo nič z
 UNREADABLE = "Bot tega odgovora v anketi ni mogel prebrati, zato ni bilo nič zabeleženo."
 NOT_FROM_BOT = "Te ankete ni poslal bot, zato vaš odgovor ni bil zabeležen."
 
-
-@pytest_asyncio.fixture(loop_scope="session")
-async def bot(
-    synapse: SynapseServer, matrix_users: MatrixUsers, tmp_path: Path
-) -> AsyncIterator[Bot]:
-    account = Bot(synapse, await matrix_users.register("sejabot"), tmp_path / "bot-store")
-    try:
-        yield account
-    finally:
-        await account.stop_all()
 
 
 def answer(poll_event_id: str | None, answers: list[Any]) -> dict[str, Any]:

@@ -170,10 +170,14 @@ async def test_the_secretariat_uploads_sees_problems_previews_and_sends(bot: Sur
     # The preview's buttons are spent: a second press cannot send it twice.
     assert all("Pošlji" not in label for label in labels(irena))
 
-    # A contact who links later receives the invitation on the bot's next look.
+    # A contact who links later receives the invitation on the bot's next look (the bot's own
+    # scan may come first, even while it is still welcoming them).
     primoz = await bot.member(PRIMOZ)
     await run_due(bot.app)
-    late = await primoz.expect("Začni z odgovarjanjem")
+    late = await bot.fake.wait_until(
+        lambda: next((s for s in primoz.seen() if "Začni z odgovarjanjem" in dict(s.choices)), None),
+        timeout=20,
+    )
     assert "Občina Trzin" in late.text
     await run_due(bot.app)  # and only once
     assert sum("Začni z odgovarjanjem" in label for label in labels(primoz)) == 1
