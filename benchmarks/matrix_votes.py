@@ -312,7 +312,7 @@ async def _measure(work_dir: Path, synapse: SynapseServer) -> Result:
         name="Matrix: 35 members voting at once",
         goal=f"added time per vote over a bare matrix-nio echo client ≤ {GOAL_ADDED:.0%}",
         measured=(
-            f"{added:+.0%} ({bot_mean:.2f} s per vote with the bot, {echo_mean:.2f} s "
+            f"{added:+.1%} ({bot_mean:.2f} s per vote with the bot, {echo_mean:.2f} s "
             "with the echo client)"
         ),
         met=added <= GOAL_ADDED,
@@ -340,7 +340,7 @@ async def _measure(work_dir: Path, synapse: SynapseServer) -> Result:
             ),
             (
                 f"added time per vote: {bot_mean - echo_mean:.2f} s on the mean, "
-                f"{median(bot_times) / median(echo_times) - 1:+.0%} on the median"
+                f"{median(bot_times) / median(echo_times) - 1:+.1%} on the median"
             ),
             (
                 f"load average of the machine (1 min): {load_before:.1f} before, "

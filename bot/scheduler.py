@@ -7,6 +7,7 @@ start every feature rebuilds its jobs from the database (see ``Feature.on_start`
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -65,5 +66,9 @@ class Scheduler:
 async def _run_logged(job_id: str, job: Job) -> None:
     try:
         await job()
+    except asyncio.CancelledError:
+        # The bot is stopping: the job's transaction rolled back, and the database, the source
+        # of truth, has it run again at the next start. Not an error worth a traceback.
+        log.info("scheduled job %s stopped with the bot", job_id)
     except Exception:  # a failing job must not take the scheduler down
         log.exception("scheduled job %s failed", job_id)
