@@ -179,3 +179,45 @@ async def test_migration_runs_with_a_given_clock(tmp_path: Path) -> None:
         await migrate(connection, path, clock=lambda: moment)
         rows = await connection.execute_fetchall("SELECT applied_at FROM schema_version")
     assert {row[0] for row in rows} == {"2020-11-09T09:30:00.000000+00:00"}
+
+
+async def test_version_8_turns_recorded_secret_choices_into_stems(tmp_path: Path) -> None:
+    """Choices a version-7 bot recorded with a secret ballot's choice keep only their stem."""
+    path = tmp_path / "v7.sqlite3"
+    up_to_7 = tuple(m for m in bundled_migrations() if m.version <= 7)
+    async with aiosqlite.connect(path, isolation_level=None) as connection:
+        await connection.execute("PRAGMA foreign_keys=ON")
+        await migrate(connection, path, up_to_7)
+        statements = [
+            "INSERT INTO bodies (id, slug, name, kind, rule_set) "
+            "VALUES (1, 'svet', 'Občinski svet', 'council', 'gornji-grad-2016')",
+            "INSERT INTO sessions (id, body_id, kind, title, mode, status, created_at) VALUES "
+            "(1, 1, 'regular', 'Seja', 'hybrid', 'open', '2026-11-22T08:00:00.000000+00:00')",
+            "INSERT INTO motions (id, session_id, position, title, resolution, category, "
+            "vote_kind, majority) VALUES "
+            "(5, 1, 1, 'Javna', 'Sklep', 'general', 'public', 'simple'), "
+            "(6, 1, 2, 'Tajna', 'Sklep', 'general', 'secret', 'simple')",
+            "INSERT INTO sent_messages VALUES "
+            "('telegram', '7001', '1', '2026-11-22T08:00:00.000000+00:00'), "
+            "('telegram', '7001', '2', '2026-11-22T08:00:00.000000+00:00'), "
+            "('telegram', '7001', '3', '2026-11-22T08:00:00.000000+00:00')",
+            "INSERT INTO sent_message_choices VALUES "
+            "('telegram', '7001', '1', 'lvc:5:1:za', TRUE), "
+            "('telegram', '7001', '2', 'lvc:6:1:proti', FALSE), ('telegram', '7001', '2', 'lvn:6:1', FALSE), "
+            "('telegram', '7001', '3', 'lex:2:1:5', TRUE), ('telegram', '7001', '3', 'lex:2:1:4', FALSE), "
+            "('telegram', '7001', '3', 'les:2:1:5', TRUE)",
+        ]  # fmt: skip
+        for statement in statements:
+            await connection.execute(statement)
+        assert await migrate(connection, path) == [8]
+        rows = await connection.execute_fetchall(
+            "SELECT message_id, payload, withdrawn FROM sent_message_choices "
+            "ORDER BY message_id, payload"
+        )
+    assert [tuple(row) for row in rows] == [
+        ("1", "lvc:5:1:za", 1),  # a public vote's confirmation stays as it was
+        ("2", "lvc:6:1:*", 0),
+        ("2", "lvn:6:1", 0),
+        ("3", "les:2:1:*", 1),
+        ("3", "lex:2:1:*", 0),  # offered while any of the replaced marks still was
+    ]
