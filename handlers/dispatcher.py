@@ -1,8 +1,9 @@
 """Routes neutral incoming events to the conversation handlers, for every transport alike.
 
 One database transaction per event: the event is marked as processed and the handler's writes
-are committed together with its replies (bot/reply_outbox.py), then the replies are sent. A redelivered event (same platform key) is
-recognised and ignored, so a restart neither loses nor replays it.
+are committed together with its replies (bot/reply_outbox.py), then the replies are sent. A
+redelivered event (same platform key) is recognised and ignored, so a restart neither loses
+nor replays it.
 
 Before any feature: strangers get an explanation, people without an active seat are told so,
 group chats and choices not made on the bot's own messages are refused (handlers/access_guard.py)

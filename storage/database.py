@@ -157,10 +157,12 @@ class Database:
                     del self._queued[:GROUP_COMMIT_MAX]
                     try:
                         outcomes = await self._direct.run_batch([unit for unit, _ in batch])
-                    except BaseException as error:  # the writer itself failed or is stopping
+                    except BaseException as error:  # the writer failed, was closed, or we stop
                         for _, done in batch:
                             Outcome(error=error).settle(done)
-                        raise
+                        if isinstance(error, asyncio.CancelledError):
+                            raise
+                        continue  # each caller has its error; nobody awaits this task
                     for (_, done), outcome in zip(batch, outcomes, strict=True):
                         outcome.settle(done)
         finally:

@@ -175,6 +175,9 @@ class DirectWriter:
         """Run ``work`` on the writer's loop and wait for it. Cancelling the caller cancels
         the work there and still waits until it is over (rolled back): the caller's write
         lock must outlast it."""
+        if self._loop.is_closed():
+            work.close()
+            raise RuntimeError("the database is closed")
         caller = asyncio.get_running_loop()
         outcome: asyncio.Future[T] = caller.create_future()
         running: list[asyncio.Task[T]] = []

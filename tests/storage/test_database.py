@@ -249,3 +249,14 @@ async def test_bodies_in_one_batch_see_each_others_writes_in_order(db: Database)
     await asyncio.gather(*(db.run_transaction(next_number) for _ in range(50)))
     names = sorted(int(o.name) for o in await db.read.organisations.list())
     assert names == list(range(50))
+
+
+async def test_run_transaction_after_close_fails_instead_of_hanging(db_path: Path) -> None:
+    database = await Database.open(db_path)
+    await database.close()
+
+    async def body(repos: Repositories) -> None:
+        await repos.organisations.get_or_create("Občina Kostel")
+
+    with pytest.raises(RuntimeError, match="the database is closed"):
+        await asyncio.wait_for(database.run_transaction(body), 5)
