@@ -42,11 +42,10 @@ from tests.e2e.conftest import DEFAULT_PASSWORD, MatrixUsers
 from tests.support.bot_process import BotProcess
 from tests.support.fake_telegram import FakeTelegram
 from tests.support.matrix_crowd import (
-    BotState,
     MatrixVoter,
     access_token,
     events_since,
-    matrix_voters,
+    matrix_voting,
     saved_sync_token,
 )
 from tests.support.voting_crowd import (
@@ -190,23 +189,14 @@ async def test_matrix_votes_survive_a_kill_mid_voting(
     tmp_path: Path, synapse: SynapseServer, matrix_users: MatrixUsers
 ) -> None:
     began = time.monotonic()
-    database = tmp_path / "sejabot.sqlite3"
-    [council] = await populate(database, 1, MATRIX_MEMBERS)
-    bot_user = await matrix_users.register("crashbot")
     async with FakeTelegram() as fake:
-        bot = BotProcess(
-            tmp_path, database, fake.url, fake.token, homeserver=synapse.base_url,
-            matrix_user=bot_user, matrix_password=DEFAULT_PASSWORD,
+        voting = await matrix_voting(
+            tmp_path, synapse.base_url, matrix_users, (fake.url, fake.token),
+            members=MATRIX_MEMBERS, motions=MATRIX_MOTIONS, bot_prefix="crashbot",
+            password=DEFAULT_PASSWORD,
         )  # fmt: skip
-        await convene(
-            bot, database, [council], MATRIX_MOTIONS, cli_environment(fake.token, DEFAULT_PASSWORD)
-        )
-        state = BotState()
-        voters = await matrix_voters(matrix_users, council, bot_user, state)
-        await link_accounts(
-            database, [(v.person_id, Platform.MATRIX, v.client.user_id) for v in voters]
-        )
-        planned = {(v.person_id, motion.id): choice for v in voters for motion, choice in v.plan}
+        database, bot_user, bot = voting.database, voting.bot_user, voting.bot
+        state, voters, planned = voting.state, voting.voters, voting.planned
         for voter in voters:
             voter.start()
         await bot.start()

@@ -27,7 +27,7 @@ from bot.local_homeserver import SynapseServer
 from tests.e2e.conftest import DEFAULT_PASSWORD, MatrixUsers
 from tests.support.bot_process import BotProcess
 from tests.support.fake_telegram import FakeTelegram
-from tests.support.matrix_crowd import BotState, MatrixVoter, matrix_voters
+from tests.support.matrix_crowd import MatrixVoter, matrix_voting
 from tests.support.voting_crowd import (
     TelegramCrowd,
     cli_environment,
@@ -123,23 +123,13 @@ async def test_votes_survive_a_homeserver_restart(
     tmp_path: Path, synapse: SynapseServer, matrix_users: MatrixUsers
 ) -> None:
     began = time.monotonic()
-    database = tmp_path / "sejabot.sqlite3"
-    [council] = await populate(database, 1, MATRIX_MEMBERS)
-    bot_user = await matrix_users.register("faultbot")
     async with FakeTelegram() as fake:
-        bot = BotProcess(
-            tmp_path, database, fake.url, fake.token, homeserver=synapse.base_url,
-            matrix_user=bot_user, matrix_password=DEFAULT_PASSWORD,
+        voting = await matrix_voting(
+            tmp_path, synapse.base_url, matrix_users, (fake.url, fake.token),
+            members=MATRIX_MEMBERS, motions=MATRIX_MOTIONS, bot_prefix="faultbot",
+            password=DEFAULT_PASSWORD,
         )  # fmt: skip
-        await convene(
-            bot, database, [council], MATRIX_MOTIONS, cli_environment(fake.token, DEFAULT_PASSWORD)
-        )
-        state = BotState()
-        voters = await matrix_voters(matrix_users, council, bot_user, state)
-        await link_accounts(
-            database, [(v.person_id, Platform.MATRIX, v.client.user_id) for v in voters]
-        )
-        planned = {(v.person_id, motion.id): choice for v in voters for motion, choice in v.plan}
+        database, bot, voters, planned = voting.database, voting.bot, voting.voters, voting.planned
         homeserver_down = asyncio.Event()
         early, late = voters[:-LATE_MEMBERS], voters[-LATE_MEMBERS:]
         for voter in voters:

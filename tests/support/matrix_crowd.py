@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 import aiohttp
 from nio import (
@@ -33,8 +33,22 @@ from nio import (
     UnknownEvent,
 )
 
+from bot.domain.models import Platform
+from tests.support.bot_process import BotProcess
 from tests.support.harness import MatrixUsersLike
-from tests.support.voting_crowd import ALREADY, APOLOGY, RECORDED, Council, Motion, plan_for, query
+from tests.support.voting_crowd import (
+    ALREADY,
+    APOLOGY,
+    RECORDED,
+    Council,
+    Motion,
+    cli_environment,
+    convene,
+    link_accounts,
+    plan_for,
+    populate,
+    query,
+)
 
 POLL_START_TYPES = ("org.matrix.msc3381.poll.start", "m.poll.start")
 POLL_END_TYPES = ("org.matrix.msc3381.poll.end", "m.poll.end")
@@ -284,6 +298,10 @@ async def access_token(base_url: str, user_id: str, password: str) -> str:
         return str(body["access_token"])
 
 
+class MatrixUsersRegistering(MatrixUsersLike, Protocol):
+    async def register(self, prefix: str = "user", *, admin: bool = False) -> str: ...
+
+
 async def matrix_voters(
     users: MatrixUsersLike, council: Council, bot_user_id: str, bot: BotState
 ) -> list[MatrixVoter]:
@@ -293,3 +311,45 @@ async def matrix_voters(
         MatrixVoter(client, person_id, plan_for(person_id, council.motions), bot_user_id, bot)
         for client, person_id in zip(clients, council.member_ids, strict=True)
     ]
+
+
+@dataclass
+class MatrixVoting:
+    """One council voting over Matrix with the real bot process, set up and not yet started."""
+
+    database: Path
+    bot_user: str
+    bot: BotProcess
+    state: BotState
+    voters: list[MatrixVoter]
+    planned: dict[tuple[int, int], str]
+
+
+async def matrix_voting(
+    work_dir: Path,
+    homeserver: str,
+    users: MatrixUsersRegistering,
+    telegram: tuple[str, str],
+    *,
+    members: int,
+    motions: int,
+    bot_prefix: str,
+    password: str,
+) -> MatrixVoting:
+    """A council of ``members`` with a correspondence session of ``motions`` resolutions stored
+    ready, the bot process configured for Matrix (and the fake Telegram at ``telegram``: url,
+    token), and every member a logged-in nio client linked to their person."""
+    telegram_url, telegram_token = telegram
+    database = work_dir / "sejabot.sqlite3"
+    [council] = await populate(database, 1, members)
+    bot_user = await users.register(bot_prefix)
+    bot = BotProcess(
+        work_dir, database, telegram_url, telegram_token, homeserver=homeserver,
+        matrix_user=bot_user, matrix_password=password,
+    )  # fmt: skip
+    await convene(bot, database, [council], motions, cli_environment(telegram_token, password))
+    state = BotState()
+    voters = await matrix_voters(users, council, bot_user, state)
+    await link_accounts(database, [(v.person_id, Platform.MATRIX, v.client.user_id) for v in voters])
+    planned = {(v.person_id, motion.id): choice for v in voters for motion, choice in v.plan}
+    return MatrixVoting(database, bot_user, bot, state, voters, planned)
