@@ -79,7 +79,6 @@ class Database:
         # isolation_level=None: the module issues no implicit BEGIN; transaction() does.
         writer = await aiosqlite.connect(path, isolation_level=None)
         reader: aiosqlite.Connection | None = None
-        direct: DirectWriter | None = None
         try:
             await _configure_writer(writer, path)
             await migrate(writer, path)

@@ -81,6 +81,14 @@ class Outcome:
     error: BaseException | None = None
     cancelled: bool = False
 
+    @classmethod
+    def of(cls, done: asyncio.Task[Any]) -> Outcome:
+        """What a finished task came to (read on the loop it ran on)."""
+        if done.cancelled():
+            return cls(cancelled=True)
+        error = done.exception()
+        return cls(error=error) if error is not None else cls(value=done.result())
+
     def settle(self, future: asyncio.Future[Any]) -> None:
         if future.done():
             return
@@ -185,7 +193,9 @@ class DirectWriter:
         def begin() -> None:  # on the writer's loop
             task = self._loop.create_task(work)
             running.append(task)
-            task.add_done_callback(lambda done: caller.call_soon_threadsafe(_settle, outcome, done))
+            task.add_done_callback(
+                lambda done: caller.call_soon_threadsafe(Outcome.of(done).settle, outcome)
+            )
 
         self._loop.call_soon_threadsafe(begin)
         try:
@@ -209,18 +219,6 @@ class DirectWriter:
 
 async def _run_body(body: Callable[[Repositories], Awaitable[T]], repos: Repositories) -> T:
     return await body(repos)
-
-
-def _settle(outcome: asyncio.Future[T], done: asyncio.Task[T]) -> None:
-    """Copy a finished task's result (from the writer's loop) onto the caller's future."""
-    if outcome.done():
-        return
-    if done.cancelled():
-        outcome.cancel()
-    elif (error := done.exception()) is not None:
-        outcome.set_exception(error)
-    else:
-        outcome.set_result(done.result())
 
 
 async def _call(function: Callable[[], Any]) -> Any:

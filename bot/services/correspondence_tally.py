@@ -225,28 +225,23 @@ def message_ref(stored: SessionMessage) -> MessageRef:
     return MessageRef(ChatRef(stored.platform, stored.chat_id), stored.message_id)
 
 
-async def refresh_tallies(
-    app: App, session_id: int, rules: CorrespondenceRules, *, closed: bool = False
-) -> None:
-    """Edit every clerk's tally message to the current count. One refresh of a session at a
-    time: requests meanwhile are folded into one more, which reads the newest count, so an
-    older count is never shown last and a burst of votes costs two edits, not one per vote."""
+async def refresh_tallies(app: App, session_id: int, rules: CorrespondenceRules) -> None:
+    """Edit every clerk's tally message to the current count (final once the session is
+    closed). One refresh of a session at a time: requests meanwhile are folded into one more,
+    which reads the newest count, so an older count is never shown last and a burst of votes
+    costs two edits, not one per vote."""
     await app.tally_refreshes.run(
-        ("correspondence", session_id),
-        lambda: _refresh_tallies_now(app, session_id, rules, closed=closed),
+        ("correspondence", session_id), lambda: _refresh_tallies_now(app, session_id, rules)
     )
 
 
-async def _refresh_tallies_now(
-    app: App, session_id: int, rules: CorrespondenceRules, *, closed: bool
-) -> None:
+async def _refresh_tallies_now(app: App, session_id: int, rules: CorrespondenceRules) -> None:
     read = app.db.read
     stored = await read.correspondence.messages.list(session_id, MessagePurpose.TALLY)
     if not stored:
         return
     tally = await load_tally(read, session_id, rules)
-    # A refresh that follows a vote may run after the closing: it must not reopen the view.
-    closed = closed or tally.session.status is SessionStatus.CLOSED
+    closed = tally.session.status is SessionStatus.CLOSED
     now = app.now()
     translators: dict[int, Translator] = {}
     for message in stored:
