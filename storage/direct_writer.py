@@ -10,6 +10,9 @@ and send them after the commit, on the caller's loop, as they always do.
 
 Bodies that arrive while a transaction runs are run together in the next one, each in a
 savepoint (group commit): a burst of events costs one trip to the thread and one commit.
+A body that never suspends (repository calls here never do) is run as a plain call, without a
+task of its own; one that does wait on something finishes as a task of the writer's loop.
+Rows of read-mostly tables are remembered between transactions (storage/statement_cache.py).
 
 The connection is a second writer connection to the same file; ``Database`` holds its one
 write lock around both, so only one transaction writes at a time.
@@ -19,15 +22,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import sqlite3
 import threading
-from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
+from collections.abc import Callable, Coroutine, Generator, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 from storage.repositories import Repositories
 from storage.repositories.base import Params
+from storage.statement_cache import StatementCache
 
 T = TypeVar("T")
 
@@ -51,18 +56,24 @@ class DirectStatements:
     """The part of aiosqlite's connection the repositories use, as plain calls on the thread
     that owns ``connection``; nothing here ever suspends."""
 
-    __slots__ = ("_connection",)
+    __slots__ = ("_cache", "_connection")
 
-    def __init__(self, connection: sqlite3.Connection) -> None:
+    def __init__(self, connection: sqlite3.Connection, cache: StatementCache) -> None:
         self._connection = connection
+        self._cache = cache
 
     async def execute_fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
-        return self._connection.execute(sql, params).fetchall()
+        return self._cache.fetchall(sql, params)
+
+    def records(self, sql: str, params: Params, convert: Callable[[sqlite3.Row], T]) -> Sequence[T]:
+        return self._cache.records(sql, params, convert)
 
     def execute(self, sql: str, params: Params = ()) -> _Cursor:
+        self._cache.before_write(sql)
         return _Cursor(self._connection.execute(sql, params))
 
     def executemany(self, sql: str, params: Iterable[Params]) -> _Cursor:
+        self._cache.before_write(sql)
         return _Cursor(self._connection.executemany(sql, params))
 
 
@@ -70,7 +81,7 @@ class DirectStatements:
 class Unit:
     """One caller's transaction body; its task and flags live on the writer's loop."""
 
-    body: Callable[[Repositories], Awaitable[Any]]
+    body: Callable[[Repositories], Coroutine[Any, Any, Any]]
     task: asyncio.Task[Any] | None = None
     abandoned: bool = False
 
@@ -105,10 +116,13 @@ class DirectWriter:
         self._loop = loop
         self._thread = thread
         self._connection: sqlite3.Connection | None = None
+        self._cache: StatementCache | None = None
         self._repos: Repositories | None = None
 
     @classmethod
-    async def open(cls, path: Path, configure: Callable[[sqlite3.Connection], None]) -> DirectWriter:
+    async def open(
+        cls, path: Path, configure: Callable[[sqlite3.Connection], None]
+    ) -> DirectWriter:
         loop = asyncio.new_event_loop()
         thread = threading.Thread(target=loop.run_forever, name="sejabot-writer", daemon=True)
         thread.start()
@@ -126,7 +140,8 @@ class DirectWriter:
         connection.row_factory = sqlite3.Row
         configure(connection)
         self._connection = connection
-        self._repos = Repositories(DirectStatements(connection))  # type: ignore[arg-type]
+        self._cache = StatementCache(connection)
+        self._repos = Repositories(DirectStatements(connection, self._cache))  # type: ignore[arg-type]
 
     async def run_batch(self, units: Sequence[Unit]) -> list[Outcome]:
         """Run the units' bodies in ONE transaction on the writer's thread, each inside a
@@ -137,44 +152,66 @@ class DirectWriter:
         return await self._on_thread(self._batch(units))
 
     async def _batch(self, units: Sequence[Unit]) -> list[Outcome]:
-        connection, repos = self._connection, self._repos
-        assert connection is not None and repos is not None, "the writer is closed"
+        connection, repos, cache = self._connection, self._repos, self._cache
+        assert connection is not None and repos is not None and cache is not None, (
+            "the writer is closed"
+        )
         outcomes: list[Outcome] = []
         connection.execute("BEGIN IMMEDIATE")
         try:
+            cache.began()
             for unit in units:
                 if unit.abandoned:
                     outcomes.append(Outcome(cancelled=True))
                     continue
                 connection.execute("SAVEPOINT unit")
-                unit.task = self._loop.create_task(_run_body(unit.body, repos))
                 try:
-                    value = await unit.task
+                    value = await self._run_unit(unit, repos)
+                    if unit.abandoned:  # its caller gave up while it ran: keep nothing of it
+                        raise asyncio.CancelledError
                 except BaseException as error:  # noqa: BLE001 - handed to its caller
+                    cache.forget()  # it may hold rows read after the unit's own writes
                     connection.execute("ROLLBACK TO unit")
                     connection.execute("RELEASE unit")
                     cancelled = isinstance(error, asyncio.CancelledError)
-                    outcomes.append(Outcome(error=None if cancelled else error, cancelled=cancelled))
+                    outcomes.append(
+                        Outcome(error=None if cancelled else error, cancelled=cancelled)
+                    )
                     continue
-                finally:
-                    unit.task = None
                 connection.execute("RELEASE unit")
                 outcomes.append(Outcome(value=value))
             connection.execute("COMMIT")
         except BaseException as error:
+            cache.forget()
             connection.rollback()
             if isinstance(error, asyncio.CancelledError):
                 raise
             return [Outcome(error=error) for _ in units]
         return outcomes
 
+    async def _run_unit(self, unit: Unit, repos: Repositories) -> Any:
+        """Run the body as a plain call while it does not suspend, which is what repository
+        calls on this connection never do; a body that does wait on something finishes as a
+        task of the writer's loop, which its caller can cancel."""
+        body = unit.body(repos)
+        try:
+            pending = body.send(None)
+        except StopIteration as done:
+            return done.value
+        unit.task = self._loop.create_task(_continued(body, pending))
+        try:
+            return await unit.task
+        finally:
+            unit.task = None
+
     def abandon(self, unit: Unit) -> None:
         """From the caller's loop: its caller was cancelled; roll its body back (if it is
         running) or skip it (if it has not started)."""
 
+        unit.abandoned = True  # seen by the writer before and after it runs the body
+
         def on_writer() -> None:
-            unit.abandoned = True
-            if unit.task is not None:
+            if unit.task is not None:  # a body that suspended: cancel it where it waits
                 unit.task.cancel()
 
         self._loop.call_soon_threadsafe(on_writer)
@@ -207,6 +244,17 @@ class DirectWriter:
                 await outcome
             raise
 
+    async def pragmas(self, names: Iterable[str]) -> dict[str, object]:
+        """The settings the writer's connection runs with, for diagnostics."""
+
+        async def read() -> dict[str, object]:
+            assert self._connection is not None, "the writer is closed"
+            return {
+                name: self._connection.execute(f"PRAGMA {name}").fetchone()[0] for name in names
+            }
+
+        return await self._on_thread(read())
+
     async def close(self) -> None:
         if self._thread.is_alive():
             if self._connection is not None:
@@ -217,8 +265,33 @@ class DirectWriter:
         self._loop.close()
 
 
-async def _run_body(body: Callable[[Repositories], Awaitable[T]], repos: Repositories) -> T:
-    return await body(repos)
+class _Resumed:
+    """Awaiting this continues a coroutine that already suspended once on ``pending``, as if
+    it had been awaited from the start: what the task sends or throws reaches it."""
+
+    __slots__ = ("_coroutine", "_pending")
+
+    def __init__(self, coroutine: Coroutine[Any, Any, Any], pending: Any) -> None:
+        self._coroutine = coroutine
+        self._pending = pending
+
+    def __await__(self) -> Generator[Any, None, Any]:
+        coroutine, pending = self._coroutine, self._pending
+        while True:
+            try:
+                yield pending
+            except BaseException as error:  # noqa: BLE001 - a cancellation, passed on
+                step = functools.partial(coroutine.throw, error)
+            else:
+                step = functools.partial(coroutine.send, None)
+            try:
+                pending = step()
+            except StopIteration as done:
+                return done.value
+
+
+async def _continued(coroutine: Coroutine[Any, Any, T], pending: Any) -> T:
+    return await _Resumed(coroutine, pending)  # type: ignore[no-any-return]
 
 
 async def _call(function: Callable[[], Any]) -> Any:

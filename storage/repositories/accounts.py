@@ -60,33 +60,34 @@ class AccountRepository(Repository):
         return existing
 
     async def get(self, platform: Platform, external_id: str) -> LinkedAccount | None:
-        row = await self._one(
+        return await self._get(
             f"SELECT {COLUMNS} FROM linked_accounts WHERE platform = ? AND external_id = ?",
             (platform.value, external_id),
+            account_from_row,
         )
-        return None if row is None else account_from_row(row)
 
     async def find_person(self, platform: Platform, external_id: str) -> Person | None:
         columns = ", ".join(f"p.{name}" for name in PERSON_COLUMN_NAMES)
-        row = await self._one(
+        return await self._get(
             f"SELECT {columns} FROM linked_accounts a JOIN persons p ON p.id = a.person_id "
             "WHERE a.platform = ? AND a.external_id = ?",
             (platform.value, external_id),
+            person_from_row,
         )
-        return None if row is None else person_from_row(row)
 
     async def list_for_person(self, person_id: int) -> list[LinkedAccount]:
-        rows = await self._all(
+        return await self._list(
             f"SELECT {COLUMNS} FROM linked_accounts WHERE person_id = ? ORDER BY linked_at, id",
             (person_id,),
+            account_from_row,
         )
-        return [account_from_row(row) for row in rows]
 
     async def list_all(self) -> list[LinkedAccount]:
-        rows = await self._all(
-            f"SELECT {COLUMNS} FROM linked_accounts ORDER BY person_id, linked_at, id"
+        return await self._list(
+            f"SELECT {COLUMNS} FROM linked_accounts ORDER BY person_id, linked_at, id",
+            (),
+            account_from_row,
         )
-        return [account_from_row(row) for row in rows]
 
     async def unlink(
         self,

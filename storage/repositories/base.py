@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
 
 import aiosqlite
 
 Params = Sequence[Any]
+T = TypeVar("T")
 
 
 class Repository:
@@ -25,6 +26,24 @@ class Repository:
     async def _one(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
         rows = await self._all(sql, params)
         return rows[0] if rows else None
+
+    async def _get(self, sql: str, params: Params, convert: Callable[[sqlite3.Row], T]) -> T | None:
+        """The first row as a record (``convert`` must build an immutable one)."""
+        records = await self._records(sql, params, convert)
+        return records[0] if records else None
+
+    async def _list(self, sql: str, params: Params, convert: Callable[[sqlite3.Row], T]) -> list[T]:
+        """Every row as a record (``convert`` must build immutable ones)."""
+        return list(await self._records(sql, params, convert))
+
+    async def _records(
+        self, sql: str, params: Params, convert: Callable[[sqlite3.Row], T]
+    ) -> Sequence[T]:
+        # The writer's own connection may remember the records (storage/statement_cache.py).
+        remembered = getattr(self._connection, "records", None)
+        if remembered is not None:
+            return remembered(sql, params, convert)  # type: ignore[no-any-return]
+        return [convert(row) for row in await self._connection.execute_fetchall(sql, params)]
 
     async def _run(self, sql: str, params: Params = ()) -> int:
         """Execute a write; returns the number of rows it changed."""

@@ -36,13 +36,16 @@ class BodyRepository(Repository):
         return body_from_row(row)
 
     async def get(self, body_id: int) -> Body | None:
-        row = await self._one(f"SELECT {COLUMNS} FROM bodies WHERE id = ?", (body_id,))
-        return None if row is None else body_from_row(row)
+        return await self._get(
+            f"SELECT {COLUMNS} FROM bodies WHERE id = ?", (body_id,), body_from_row
+        )
 
     async def get_by_slug(self, slug: str) -> Body | None:
-        row = await self._one(f"SELECT {COLUMNS} FROM bodies WHERE slug = ?", (slug,))
-        return None if row is None else body_from_row(row)
+        return await self._get(
+            f"SELECT {COLUMNS} FROM bodies WHERE slug = ?", (slug,), body_from_row
+        )
 
     async def list(self) -> list[Body]:
-        rows = await self._all(f"SELECT {COLUMNS} FROM bodies ORDER BY name, id")
-        return [body_from_row(row) for row in rows]
+        return await self._list(
+            f"SELECT {COLUMNS} FROM bodies ORDER BY name, id", (), body_from_row
+        )

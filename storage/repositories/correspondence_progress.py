@@ -104,11 +104,11 @@ class CorrespondenceProgressRepository(Repository):
         return progress_from_row(row)
 
     async def get(self, session_id: int) -> CorrespondenceProgress | None:
-        row = await self._one(
+        return await self._get(
             f"SELECT {PROGRESS_COLUMNS} FROM correspondence_sessions WHERE session_id = ?",
             (session_id,),
+            progress_from_row,
         )
-        return None if row is None else progress_from_row(row)
 
     async def claim(self, session_id: int, milestone: Milestone, at: datetime) -> bool:
         """Record ``milestone`` unless it was recorded before; True when this call did it."""
@@ -151,9 +151,7 @@ class CorrespondenceProgressRepository(Repository):
 
     # --- the members invited ------------------------------------------------------------
 
-    async def list_members(
-        self, session_id: int, person_ids: Iterable[int], at: datetime
-    ) -> None:
+    async def list_members(self, session_id: int, person_ids: Iterable[int], at: datetime) -> None:
         """Put the members on the session's list (once; listing again changes nothing)."""
         await self._run_many(
             "INSERT INTO correspondence_invitations (session_id, person_id, listed_at) "
@@ -162,28 +160,28 @@ class CorrespondenceProgressRepository(Repository):
         )
 
     async def invitations(self, session_id: int) -> list[InvitationRecord]:
-        rows = await self._all(
+        return await self._list(
             f"SELECT {INVITATION_COLUMNS} FROM correspondence_invitations WHERE session_id = ? "
             "ORDER BY person_id",
             (session_id,),
+            invitation_from_row,
         )
-        return [invitation_from_row(row) for row in rows]
 
     async def invitation(self, session_id: int, person_id: int) -> InvitationRecord | None:
-        row = await self._one(
+        return await self._get(
             f"SELECT {INVITATION_COLUMNS} FROM correspondence_invitations "
             "WHERE session_id = ? AND person_id = ?",
             (session_id, person_id),
+            invitation_from_row,
         )
-        return None if row is None else invitation_from_row(row)
 
     async def unsent(self, session_id: int, max_attempts: int) -> list[InvitationRecord]:
-        rows = await self._all(
+        return await self._list(
             f"SELECT {INVITATION_COLUMNS} FROM correspondence_invitations "
             "WHERE session_id = ? AND sent_at IS NULL AND attempts < ? ORDER BY person_id",
             (session_id, max_attempts),
+            invitation_from_row,
         )
-        return [invitation_from_row(row) for row in rows]
 
     async def claim_invitation(
         self, session_id: int, person_id: int, at: datetime, stale_before: datetime

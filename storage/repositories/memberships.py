@@ -48,27 +48,27 @@ class MembershipRepository(Repository):
         return membership_from_row(row)
 
     async def get(self, person_id: int, body_id: int) -> Membership | None:
-        row = await self._one(
+        return await self._get(
             f"SELECT {COLUMNS} FROM memberships WHERE person_id = ? AND body_id = ?",
             (person_id, body_id),
+            membership_from_row,
         )
-        return None if row is None else membership_from_row(row)
 
     async def list_for_body(self, body_id: int, active_only: bool = True) -> list[Membership]:
         condition = " AND active" if active_only else ""
-        rows = await self._all(
+        return await self._list(
             f"SELECT {COLUMNS} FROM memberships WHERE body_id = ?{condition} ORDER BY id",
             (body_id,),
+            membership_from_row,
         )
-        return [membership_from_row(row) for row in rows]
 
     async def list_for_person(self, person_id: int, active_only: bool = True) -> list[Membership]:
         condition = " AND active" if active_only else ""
-        rows = await self._all(
+        return await self._list(
             f"SELECT {COLUMNS} FROM memberships WHERE person_id = ?{condition} ORDER BY id",
             (person_id,),
+            membership_from_row,
         )
-        return [membership_from_row(row) for row in rows]
 
     async def deactivate_except(self, body_id: int, person_ids: Collection[int]) -> int:
         """Marks inactive every active member of the body not in ``person_ids``.

@@ -44,13 +44,14 @@ class MotionRepository(Repository):
         return motion_from_row(row)
 
     async def get(self, motion_id: int) -> Motion | None:
-        row = await self._one(f"SELECT {COLUMNS} FROM motions WHERE id = ?", (motion_id,))
-        return None if row is None else motion_from_row(row)
+        return await self._get(
+            f"SELECT {COLUMNS} FROM motions WHERE id = ?", (motion_id,), motion_from_row
+        )
 
     async def list_for_session(self, session_id: int) -> list[Motion]:
         """In agenda order."""
-        rows = await self._all(
+        return await self._list(
             f"SELECT {COLUMNS} FROM motions WHERE session_id = ? ORDER BY position, id",
             (session_id,),
+            motion_from_row,
         )
-        return [motion_from_row(row) for row in rows]

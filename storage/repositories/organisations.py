@@ -35,8 +35,11 @@ class OrganisationRepository(Repository):
         return organisation_from_row(row)
 
     async def get(self, organisation_id: int) -> Organisation | None:
-        row = await self._one("SELECT id, name FROM organisations WHERE id = ?", (organisation_id,))
-        return None if row is None else organisation_from_row(row)
+        return await self._get(
+            "SELECT id, name FROM organisations WHERE id = ?",
+            (organisation_id,),
+            organisation_from_row,
+        )
 
     async def get_by_name(self, name: str) -> Organisation | None:
         row = await self._one(
@@ -45,5 +48,6 @@ class OrganisationRepository(Repository):
         return None if row is None else organisation_from_row(row)
 
     async def list(self) -> list[Organisation]:
-        rows = await self._all("SELECT id, name FROM organisations ORDER BY name_key, id")
-        return [organisation_from_row(row) for row in rows]
+        return await self._list(
+            "SELECT id, name FROM organisations ORDER BY name_key, id", (), organisation_from_row
+        )

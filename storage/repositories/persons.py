@@ -53,27 +53,31 @@ class PersonRepository(Repository):
     __slots__ = ()
 
     async def get(self, person_id: int) -> Person | None:
-        row = await self._one(f"SELECT {COLUMNS} FROM persons WHERE id = ?", (person_id,))
-        return None if row is None else person_from_row(row)
+        return await self._get(
+            f"SELECT {COLUMNS} FROM persons WHERE id = ?", (person_id,), person_from_row
+        )
 
     async def get_by_email(self, email: str) -> Person | None:
         """Case-insensitive: Ana.Novak@Obcina.si finds ana.novak@obcina.si."""
         key = email_key(email)
         if key is None:
             return None
-        row = await self._one(f"SELECT {COLUMNS} FROM persons WHERE email_key = ?", (key,))
-        return None if row is None else person_from_row(row)
+        return await self._get(
+            f"SELECT {COLUMNS} FROM persons WHERE email_key = ?", (key,), person_from_row
+        )
 
     async def get_by_matrix_id(self, matrix_id: str) -> Person | None:
         """The person the roster lists with this Matrix ID (linked or not yet)."""
         if not matrix_id:
             return None
-        row = await self._one(f"SELECT {COLUMNS} FROM persons WHERE matrix_id = ?", (matrix_id,))
-        return None if row is None else person_from_row(row)
+        return await self._get(
+            f"SELECT {COLUMNS} FROM persons WHERE matrix_id = ?", (matrix_id,), person_from_row
+        )
 
     async def list(self) -> list[Person]:
-        rows = await self._all(f"SELECT {COLUMNS} FROM persons ORDER BY surname, name, id")
-        return [person_from_row(row) for row in rows]
+        return await self._list(
+            f"SELECT {COLUMNS} FROM persons ORDER BY surname, name, id", (), person_from_row
+        )
 
     async def add(self, person: Person) -> Person:
         """Stores a new person (``person.id`` is ignored) and returns it with its id."""

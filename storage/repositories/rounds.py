@@ -65,32 +65,34 @@ class VoteRoundRepository(Repository):
         return opened
 
     async def get(self, motion_id: int, round: int) -> VoteRound | None:
-        row = await self._one(
+        return await self._get(
             f"SELECT {COLUMNS} FROM vote_rounds WHERE motion_id = ? AND round = ?",
             (motion_id, round),
+            round_from_row,
         )
-        return None if row is None else round_from_row(row)
 
     async def latest(self, motion_id: int) -> VoteRound | None:
-        row = await self._one(
+        return await self._get(
             f"SELECT {COLUMNS} FROM vote_rounds WHERE motion_id = ? ORDER BY round DESC LIMIT 1",
             (motion_id,),
+            round_from_row,
         )
-        return None if row is None else round_from_row(row)
 
     async def list_for_motion(self, motion_id: int) -> list[VoteRound]:
-        rows = await self._all(
-            f"SELECT {COLUMNS} FROM vote_rounds WHERE motion_id = ? ORDER BY round", (motion_id,)
+        return await self._list(
+            f"SELECT {COLUMNS} FROM vote_rounds WHERE motion_id = ? ORDER BY round",
+            (motion_id,),
+            round_from_row,
         )
-        return [round_from_row(row) for row in rows]
 
     async def list_open(self) -> list[VoteRound]:
         """Rounds not yet closed, soonest deadline first (rounds without one last)."""
-        rows = await self._all(
+        return await self._list(
             f"SELECT {COLUMNS} FROM vote_rounds WHERE closed_at IS NULL "
-            "ORDER BY closes_at IS NULL, closes_at, motion_id, round"
+            "ORDER BY closes_at IS NULL, closes_at, motion_id, round",
+            (),
+            round_from_row,
         )
-        return [round_from_row(row) for row in rows]
 
     async def close(
         self, motion_id: int, round: int, closed_at: datetime, *, actor: str = SYSTEM_ACTOR

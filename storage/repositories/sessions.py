@@ -68,16 +68,17 @@ class SessionRepository(Repository):
         return stored
 
     async def get(self, session_id: int) -> Session | None:
-        row = await self._one(f"SELECT {COLUMNS} FROM sessions WHERE id = ?", (session_id,))
-        return None if row is None else session_from_row(row)
+        return await self._get(
+            f"SELECT {COLUMNS} FROM sessions WHERE id = ?", (session_id,), session_from_row
+        )
 
     async def list_for_body(self, body_id: int) -> list[Session]:
         """Newest first."""
-        rows = await self._all(
+        return await self._list(
             f"SELECT {COLUMNS} FROM sessions WHERE body_id = ? ORDER BY created_at DESC, id DESC",
             (body_id,),
+            session_from_row,
         )
-        return [session_from_row(row) for row in rows]
 
     async def update(
         self, session: Session, *, at: datetime | None = None, actor: str = SYSTEM_ACTOR

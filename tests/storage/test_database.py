@@ -26,7 +26,11 @@ async def test_pragmas_are_really_in_effect(db: Database, raw) -> None:
     assert pragmas["writer"]["journal_mode"] == "wal"
     assert pragmas["writer"]["foreign_keys"] == 1
     assert pragmas["writer"]["busy_timeout"] == BUSY_TIMEOUT_MS == 5000
-    assert pragmas["writer"]["synchronous"] == 1  # NORMAL
+    for writer in ("writer", "direct writer"):
+        assert pragmas[writer]["foreign_keys"] == 1
+        assert pragmas[writer]["busy_timeout"] == 5000
+        assert pragmas[writer]["synchronous"] == 2  # FULL: on disk before "recorded"
+        assert pragmas[writer]["journal_mode"] == "wal"
     assert pragmas["reader"]["foreign_keys"] == 1
     assert pragmas["reader"]["busy_timeout"] == 5000
     # WAL is a property of the file, so any connection sees it.
@@ -260,3 +264,25 @@ async def test_run_transaction_after_close_fails_instead_of_hanging(db_path: Pat
 
     with pytest.raises(RuntimeError, match="the database is closed"):
         await asyncio.wait_for(database.run_transaction(body), 5)
+
+
+async def test_a_body_whose_caller_gave_up_while_it_ran_without_waiting_is_rolled_back(
+    db: Database,
+) -> None:
+    """A body that never suspends cannot be interrupted; its caller's cancellation still
+    keeps its writes out of the commit."""
+    entered, release = threading.Event(), threading.Event()
+
+    async def busy_body(repos: Repositories) -> None:
+        await repos.organisations.get_or_create("Občina Idrija")
+        entered.set()
+        release.wait(10)  # busy on the writer's thread, as a long computation would be
+
+    task = asyncio.create_task(db.run_transaction(busy_body))
+    await asyncio.to_thread(entered.wait, 10)
+    task.cancel()
+    await asyncio.sleep(0.05)  # the cancellation reaches the writer while the body runs
+    release.set()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert await db.read.organisations.list() == []
