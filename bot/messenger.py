@@ -15,12 +15,14 @@ import asyncio
 import contextlib
 import logging
 from collections import Counter
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 from bot.domain.models import Platform
 from bot.transport.base import Transport
 from bot.transport.events import ChatRef, MessageRef, OutgoingMessage
 from handlers.context import Outgoing, ToChat, ToEdit, ToPerson
+from storage.combined_writes import CombinedWrites
 from storage.database import Database
 from storage.repositories import Repositories
 from storage.repositories.sent_messages import secret_stem
@@ -32,9 +34,23 @@ log = logging.getLogger(__name__)
 OFFER_WAIT_SECONDS = 60.0
 
 
+@dataclass(frozen=True, slots=True)
+class _Offer:
+    ref: MessageRef
+    payloads: tuple[str, ...]
+
+
+async def _record_offers(repos: Repositories, offers: Sequence[_Offer]) -> None:
+    for offer in offers:
+        chat = offer.ref.chat
+        await repos.sent_messages.offered(chat.platform, chat.chat_id, offer.ref.message_id, offer.payloads)
+
+
 class Messenger:
     def __init__(self, db: Database, transports: Mapping[Platform, Transport]) -> None:
         self._db = db
+        # Messages sent at about the same time have their choices recorded together.
+        self._offers = CombinedWrites(db, _record_offers, "offered choices")
         self._transports = dict(transports)
         # Chats into which a message with choices is being sent and not yet recorded.
         self._offering: Counter[tuple[str, str]] = Counter()
@@ -116,6 +132,10 @@ class Messenger:
                     chat.platform, chat.chat_id, item.target.message.message_id
                 )
 
+    async def drain(self) -> None:
+        """Wait for the records of messages already sent (at stop)."""
+        await self._offers.drain()
+
     async def person_chats(self, person_id: int) -> list[ChatRef]:
         chats = []
         for account in await self._db.read.accounts.list_for_person(person_id):
@@ -148,18 +168,12 @@ class Messenger:
         return sent
 
     async def _remember_offer(self, ref: MessageRef, message: OutgoingMessage) -> None:
-        payloads = [
+        payloads = tuple(
             secret_stem(choice.payload) if message.secret else choice.payload
             for choice in message.flat_choices
-        ]
-
-        async def record(repos: Repositories) -> None:
-            await repos.sent_messages.offered(
-                ref.chat.platform, ref.chat.chat_id, ref.message_id, payloads
-            )
-
+        )
         try:
-            await self._db.run_transaction(record)
+            await self._offers.write([_Offer(ref, payloads)])
         except Exception:  # the message is out; its buttons will be refused, so say so loudly
             log.exception("could not record the choices of %s message %s", ref.chat.platform, ref.message_id)
 

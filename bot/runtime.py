@@ -63,6 +63,7 @@ class Runtime:
 
     async def start(self) -> None:
         try:
+            self._stack.push_async_callback(self.app.drain_writes)  # last, once all else stopped
             self.app.scheduler.start()
             self._stack.callback(self.app.scheduler.stop)
             for transport in self.transports.values():

@@ -76,7 +76,7 @@ class Dispatcher:
         for refusal in ctx.refusals:
             refused(refusal.kind, event.platform, event.sender.external_id, refusal.detail)
         await self._app.messenger.deliver(ctx.outgoing, edits_withdrawn=True)
-        await reply_outbox.delivered(self._app, ctx.kept_replies)
+        reply_outbox.delivered(self._app, ctx.kept_replies)
         for work in ctx.after_commit:
             try:
                 await work()

@@ -27,6 +27,8 @@ class PendingReply:
     poll_question: str = ""
     choices: tuple[ChoiceRow, ...] = ()
 
+REMOVE_AT_ONCE = 500  # well under SQLite's limit on the parameters of one statement
+
 
 class PendingReplyRepository(Repository):
     __slots__ = ()
@@ -61,12 +63,13 @@ class PendingReplyRepository(Repository):
         return reply_id
 
     async def remove(self, reply_ids: Sequence[int]) -> int:
-        if not reply_ids:
-            return 0
-        return await self._run(
-            f"DELETE FROM pending_replies WHERE id IN ({placeholders(len(reply_ids))})",
-            tuple(reply_ids),
-        )
+        removed = 0
+        for start in range(0, len(reply_ids), REMOVE_AT_ONCE):
+            chunk = tuple(reply_ids[start : start + REMOVE_AT_ONCE])
+            removed += await self._run(
+                f"DELETE FROM pending_replies WHERE id IN ({placeholders(len(chunk))})", chunk
+            )
+        return removed
 
     async def all(self) -> list[PendingReply]:
         """Every reply not yet delivered, oldest first."""

@@ -102,5 +102,6 @@ async def test_delivered_replies_are_forgotten(db: Database) -> None:
     kept = await db.run_transaction(handled)
     transport = Recording()
     runtime = Runtime(db, [transport], clock=lambda: NOW)
-    await reply_outbox.delivered(runtime.app, kept)
+    reply_outbox.delivered(runtime.app, kept)
+    await runtime.app.delivered_replies.drain()
     assert await db.read.pending_replies.all() == []
