@@ -152,11 +152,15 @@ def format_local(value: datetime, language: str, zone: ZoneInfo = LJUBLJANA) -> 
 
     A wall time that occurs twice that day gets the zone abbreviation ("... ob 2.30 CET").
     """
-    local = to_utc(value).astimezone(zone)
-    pattern = _FORMATS.get(language, _FORMATS["sl"])
-    text = format_datetime(
-        local, pattern, tzinfo=zone, locale=_babel_locale(language if language in _FORMATS else "sl")
-    )
+    # The text shows minutes only, and each vote's confirmation shows one: formatted once a minute.
+    minute = to_utc(value).replace(second=0, microsecond=0)
+    return _format_minute(minute, language if language in _FORMATS else "sl", zone)
+
+
+@functools.lru_cache(maxsize=4096)
+def _format_minute(minute: datetime, language: str, zone: ZoneInfo) -> str:
+    local = minute.astimezone(zone)
+    text = format_datetime(local, _FORMATS[language], tzinfo=zone, locale=_babel_locale(language))
     if _is_ambiguous(local.replace(tzinfo=None), zone):
         text = f"{text} {local.tzname()}"
     return text

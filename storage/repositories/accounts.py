@@ -17,6 +17,8 @@ from storage.repositories.persons import person_from_row
 
 COLUMNS = "person_id, platform, external_id, linked_at"
 
+_PERSON_COLUMNS = ", ".join(f"p.{name}" for name in PERSON_COLUMN_NAMES)
+
 
 def account_from_row(row: sqlite3.Row) -> LinkedAccount:
     return LinkedAccount(
@@ -67,9 +69,8 @@ class AccountRepository(Repository):
         )
 
     async def find_person(self, platform: Platform, external_id: str) -> Person | None:
-        columns = ", ".join(f"p.{name}" for name in PERSON_COLUMN_NAMES)
         return await self._get(
-            f"SELECT {columns} FROM linked_accounts a JOIN persons p ON p.id = a.person_id "
+            f"SELECT {_PERSON_COLUMNS} FROM linked_accounts a JOIN persons p ON p.id = a.person_id "
             "WHERE a.platform = ? AND a.external_id = ?",
             (platform.value, external_id),
             person_from_row,
