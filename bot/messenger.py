@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import logging
 from collections import Counter
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.domain.models import Platform
@@ -46,6 +46,24 @@ async def _record_offers(repos: Repositories, offers: Sequence[_Offer]) -> None:
         await repos.sent_messages.offered(chat.platform, chat.chat_id, offer.ref.message_id, offer.payloads)
 
 
+class _Offering:
+    """``Messenger._offering_into``: a plain class, as it wraps every message sent."""
+
+    __slots__ = ("_key", "_messenger")
+
+    def __init__(self, messenger: Messenger, key: tuple[str, str] | None) -> None:
+        self._messenger = messenger
+        self._key = key  # None: the message offers no choices, nothing to track
+
+    async def __aenter__(self) -> None:
+        if self._key is not None:
+            self._messenger._offering[self._key] += 1
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        if self._key is not None:
+            await self._messenger._offer_settled(self._key)
+
+
 class Messenger:
     def __init__(self, db: Database, transports: Mapping[Platform, Transport]) -> None:
         self._db = db
@@ -68,21 +86,16 @@ class Messenger:
                     self._offers_changed.wait_for(lambda: not self._offering[key]), timeout
                 )
 
-    @contextlib.asynccontextmanager
-    async def _offering_into(self, chat: ChatRef, message: OutgoingMessage) -> AsyncIterator[None]:
-        if not message.choices:
-            yield
-            return
-        key = (str(chat.platform), chat.chat_id)
-        self._offering[key] += 1
-        try:
-            yield
-        finally:
-            self._offering[key] -= 1
-            if not self._offering[key]:
-                del self._offering[key]
-            async with self._offers_changed:
-                self._offers_changed.notify_all()
+    def _offering_into(self, chat: ChatRef, message: OutgoingMessage) -> _Offering:
+        """While inside: a message with choices is on its way into ``chat``."""
+        return _Offering(self, (str(chat.platform), chat.chat_id) if message.choices else None)
+
+    async def _offer_settled(self, key: tuple[str, str]) -> None:
+        self._offering[key] -= 1
+        if not self._offering[key]:
+            del self._offering[key]
+        async with self._offers_changed:
+            self._offers_changed.notify_all()
 
     async def deliver(
         self, outgoing: Iterable[Outgoing], *, edits_withdrawn: bool = False

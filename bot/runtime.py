@@ -9,6 +9,7 @@ arrives at a dispatcher whose database is already closed.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 from collections.abc import Callable, Sequence
@@ -90,8 +91,24 @@ class Runtime:
     async def run_until_signalled(self) -> None:
         """Run until SIGINT or SIGTERM, then stop in order."""
         async with self:
+            tune_collector_for_serving()
             await wait_for_stop_signal()
             log.info("stopping")
+
+
+# Young objects are collected after this many allocations (Python's default is 700): each
+# event allocates hundreds of short-lived records, most freed at once by reference counting.
+YOUNG_COLLECTION_THRESHOLD = 10_000
+
+
+def tune_collector_for_serving() -> None:
+    """Once started: what exists now (catalogs, rule sets, locale data, caches) lives as long as
+    the process, so the cyclic collector stops scanning it (``gc.freeze``) and looks at young
+    objects less often. Measured in the vote-path benchmark: about a tenth more votes per
+    second, and the slowest votes several times faster (no full scans of the whole heap)."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(YOUNG_COLLECTION_THRESHOLD, 10, 10)
 
 
 async def wait_for_stop_signal() -> None:

@@ -32,21 +32,30 @@ def clean_text(text: str) -> str:
 
 def cleaned_event(event: IncomingEvent) -> IncomingEvent:
     """The event with every text a person chose cleaned (text, arguments, payload, names)."""
-    sender = replace(event.sender, display_name=clean_text(event.sender.display_name))
-    choice = (
-        ChoiceMade(clean_text(event.choice.payload), event.choice.message)
-        if event.choice is not None
-        else None
-    )
+    display_name = clean_text(event.sender.display_name)
+    text = clean_text(event.text).strip()
+    command = clean_text(event.command)
+    args = tuple(cleaned for arg in event.args if (cleaned := clean_text(arg).strip()))
+    payload = clean_text(event.choice.payload) if event.choice is not None else None
     file: IncomingFile | None = event.file
     if file is not None:
         file = replace(file, filename=clean_text(file.filename).strip() or "file")
+    if (
+        file is None
+        and display_name == event.sender.display_name
+        and text == event.text
+        and command == event.command
+        and args == event.args
+        and (event.choice is None or payload == event.choice.payload)
+    ):
+        return event  # already clean, as nearly every button press is: nothing to copy
+    choice = ChoiceMade(payload, event.choice.message) if event.choice is not None and payload is not None else None
     return replace(
         event,
-        sender=sender,
-        text=clean_text(event.text).strip(),
-        command=clean_text(event.command),
-        args=tuple(cleaned for arg in event.args if (cleaned := clean_text(arg).strip())),
+        sender=replace(event.sender, display_name=display_name),
+        text=text,
+        command=command,
+        args=args,
         choice=choice,
         file=file,
     )
