@@ -338,8 +338,8 @@ async def run(work_dir: Path, synapse: SynapseServer) -> Result:
                 f"p99 {_ms(percentile(baseline.latencies, 0.99))}"
             ),
             (
-                f"the same loop with synchronous=NORMAL (no flush to disk at commit; the bot's "
-                f"setting before this run): {without_flush.rows_per_second:,.0f} rows/s; the bot "
+                f"the same loop with synchronous=NORMAL (no flush to disk at commit, as the bot's "
+                f"writer had before it moved to FULL): {without_flush.rows_per_second:,.0f} rows/s; the bot "
                 f"reached {votes_per_second / without_flush.rows_per_second:.1%} of it"
             ),
             (
