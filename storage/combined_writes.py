@@ -76,13 +76,9 @@ class CombinedWrites(Generic[T]):
         except Exception as error:  # noqa: BLE001 - handed to the callers
             if len(requests) == 1:
                 self._settle(requests[0], error)
-                return
-            failed_together = True
-        else:
-            failed_together = False
-        if failed_together:
-            for request in requests:  # find the one that fails; the others still commit
-                await self._write_alone(request)
+            else:
+                for request in requests:  # find the one that fails; the others still commit
+                    await self._write_alone(request)
             return
         for request in requests:
             self._settle(request, None)

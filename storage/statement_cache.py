@@ -61,7 +61,7 @@ def effect_of(sql: str) -> Effect:
 class StatementCache:
     """Used only on the writer's thread, by the one connection it belongs to."""
 
-    __slots__ = ("_connection", "_data_version", "_effects", "_records", "_rows", "hits", "misses")
+    __slots__ = ("_connection", "_data_version", "_effects", "_records", "_rows")
 
     def __init__(self, connection: sqlite3.Connection) -> None:
         self._connection = connection
@@ -70,8 +70,6 @@ class StatementCache:
         # The same rows already built into (immutable) records, by the function that builds them.
         self._records: dict[tuple[str, tuple[Any, ...], Callable[..., Any]], tuple[Any, ...]] = {}
         self._data_version: int | None = None
-        self.hits = 0
-        self.misses = 0
 
     def effect(self, sql: str) -> Effect:
         try:
@@ -106,8 +104,6 @@ class StatementCache:
             if len(self._records) >= MAX_REMEMBERED:
                 self._records.clear()
             self._records[key] = known
-        else:
-            self.hits += 1
         return known
 
     def fetchall(self, sql: str, params: Sequence[Any]) -> list[sqlite3.Row]:
@@ -119,13 +115,10 @@ class StatementCache:
             except TypeError:  # an unhashable parameter: simply not kept
                 return self._connection.execute(sql, params).fetchall()
             if rows is None:
-                self.misses += 1
                 rows = self._connection.execute(sql, params).fetchall()
                 if len(self._rows) >= MAX_REMEMBERED:
                     self._rows.clear()
                 self._rows[key] = rows
-            else:
-                self.hits += 1
             return rows
         if effect is Effect.INVALIDATES:
             self.forget()
