@@ -58,6 +58,11 @@ class MotionTally:
         return next((vote for vote in self.votes if vote.person_id == person_id), None)
 
 
+def quorum_needed(rules: CorrespondenceRules, member_count: int) -> int:
+    """Confirmations needed of ``member_count`` listed members (never fewer than one)."""
+    return max(required_count(rules.quorum, member_count), 1)
+
+
 @dataclass(frozen=True, slots=True)
 class SessionTally:
     session: Session
@@ -89,7 +94,7 @@ class SessionTally:
 
     @property
     def quorum_needed(self) -> int:
-        return max(required_count(self.rules.quorum, self.member_count), 1)
+        return quorum_needed(self.rules, self.member_count)
 
     @property
     def quorum_reached(self) -> bool:

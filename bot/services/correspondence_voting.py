@@ -40,7 +40,7 @@ from bot.domain.rules import CorrespondenceRules
 from bot.i18n import N_, Translator
 from bot.security_log import RefusalKind
 from bot.services.correspondence_invitations import allowed_choices
-from bot.services.correspondence_tally import SessionTally, load_tally
+from bot.services.correspondence_tally import SessionTally, load_tally, quorum_needed
 from bot.services.correspondence_wording import when
 from bot.transport.events import IncomingEvent
 from storage.errors import DuplicateVote
@@ -257,10 +257,22 @@ async def cast_vote(
     if open_ballot.member_session.rules.voting_counts_as_confirmation:
         session_id = open_ballot.session.id
         assert session_id is not None
-        await repos.deliveries.confirm(
+        await repos.deliveries.record(
             DeliveryConfirmation(session_id, person_id, action_time, platform)
         )
     return Cast(vote, first=True)
+
+
+async def _quorum_possible(
+    repos: Repositories, session_id: int, rules: CorrespondenceRules
+) -> bool:
+    """Whether enough members have confirmed (or voted) for the quorum to be reached: one
+    count, never below the tally's, instead of the whole tally at every vote before it."""
+    listed = len(await repos.correspondence.progress.invitations(session_id))
+    confirmed = await repos.deliveries.count_confirmed(
+        session_id, with_voters=rules.voting_counts_as_confirmation
+    )
+    return listed > 0 and confirmed >= quorum_needed(rules, listed)
 
 
 async def quorum_just_reached(
@@ -270,6 +282,8 @@ async def quorum_just_reached(
     progress = await repos.correspondence.progress.get(session_id)
     if progress is None or progress.quorum_reported_at is not None:
         return None  # told before: no need to count again at every vote
+    if progress.opened_at is not None and not await _quorum_possible(repos, session_id, rules):
+        return None
     tally = await load_tally(repos, session_id, rules)
     if not tally.quorum_reached:
         return None

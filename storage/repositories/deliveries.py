@@ -30,6 +30,13 @@ class DeliveryRepository(Repository):
 
         Only the first confirmation enters the audit trail.
         """
+        await self.record(confirmation)
+        stored = await self.get(confirmation.session_id, confirmation.person_id)
+        assert stored is not None
+        return stored
+
+    async def record(self, confirmation: DeliveryConfirmation) -> bool:
+        """``confirm`` without reading back: True if this was the first confirmation."""
         inserted = await self._run(
             "INSERT INTO delivery_confirmations (session_id, person_id, confirmed_at, platform) "
             "VALUES (?, ?, ?, ?) ON CONFLICT (session_id, person_id) DO NOTHING",
@@ -48,9 +55,7 @@ class DeliveryRepository(Repository):
                 {"platform": confirmation.platform.value},
                 confirmation.confirmed_at,
             )
-        stored = await self.get(confirmation.session_id, confirmation.person_id)
-        assert stored is not None
-        return stored
+        return bool(inserted)
 
     async def get(self, session_id: int, person_id: int) -> DeliveryConfirmation | None:
         row = await self._one(
@@ -58,6 +63,21 @@ class DeliveryRepository(Repository):
             (session_id, person_id),
         )
         return None if row is None else delivery_from_row(row)
+
+    async def count_confirmed(self, session_id: int, *, with_voters: bool) -> int:
+        """Members of any list who confirmed, and (``with_voters``) who voted on any of the
+        session's motions in any round: never fewer than a tally of the session counts."""
+        voters = (
+            " UNION SELECT v.person_id FROM votes v JOIN motions m ON m.id = v.motion_id "
+            "WHERE m.session_id = ?"
+        )
+        row = await self._one(
+            "SELECT COUNT(*) FROM (SELECT person_id FROM delivery_confirmations "
+            f"WHERE session_id = ?{voters if with_voters else ''})",
+            (session_id, session_id) if with_voters else (session_id,),
+        )
+        assert row is not None
+        return int(row[0])
 
     async def list_for_session(self, session_id: int) -> list[DeliveryConfirmation]:
         rows = await self._all(

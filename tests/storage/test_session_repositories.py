@@ -20,6 +20,8 @@ from bot.domain.models import (
     SessionKind,
     SessionMode,
     SessionStatus,
+    Vote,
+    VoteChoice,
     VoteKind,
 )
 from storage.database import Database
@@ -168,6 +170,25 @@ async def test_delivery_confirmation_is_idempotent(db: Database, raw) -> None:
             "VALUES (?, ?, '2020-11-09T11:00:00.000000+00:00', 'cli')",
             (session.id, ana.id),
         )
+
+
+async def test_confirmed_count_is_the_union_of_confirmations_and_voters(db: Database) -> None:
+    async with db.transaction() as repos:
+        body, (ana, bor, cene) = await council(repos, members=3)
+        session = await correspondence_session(repos, body)
+        first, second = await motion(repos, session), await motion(repos, session, position=2)
+        other = await motion(repos, await correspondence_session(repos, body))
+        for item in (first, second, other):
+            await repos.rounds.open(item.id, VoteKind.PUBLIC, at(0))
+        await repos.deliveries.record(DeliveryConfirmation(session.id, ana.id, at(1), Platform.CLI))
+        # Ana confirmed and voted twice, Bor only voted, Cene only voted in another session.
+        for item, person in ((first, ana), (second, ana), (first, bor), (other, cene)):
+            await repos.votes.cast(Vote(item.id, 1, person.id, VoteChoice.ZA, at(2), Platform.CLI))
+        assert await repos.deliveries.count_confirmed(session.id, with_voters=False) == 1
+        assert await repos.deliveries.count_confirmed(session.id, with_voters=True) == 2
+        assert not await repos.deliveries.record(
+            DeliveryConfirmation(session.id, ana.id, at(3), Platform.MATRIX)
+        )  # the first confirmation stands
 
 
 async def test_attendance_per_checkpoint_latest_statement_stands(db: Database, raw) -> None:

@@ -10,7 +10,7 @@ import pytest
 from bot.domain.models import Person
 from storage.database import Database
 from storage.repositories import Repositories
-from storage.statement_cache import Effect, effect_of
+from storage.statement_cache import Effect, StatementCache, effect_of, write_reach
 from tests.storage.factories import council
 
 
@@ -115,3 +115,89 @@ async def test_records_read_twice_come_from_memory(db: Database) -> None:
         first = await repos.persons.get(member.id)
         second = await repos.persons.get(member.id)
     assert first == second and first is not second
+
+
+def _scratch(schema: str) -> tuple[sqlite3.Connection, StatementCache]:
+    connection = sqlite3.connect(":memory:", isolation_level=None)
+    connection.executescript(schema)
+    cache = StatementCache(connection)
+    cache.began()  # learns the schema, as at the writer's first BEGIN
+    return connection, cache
+
+
+PEOPLE_AND_SEATS = """
+PRAGMA foreign_keys = ON;
+CREATE TABLE persons (id INTEGER PRIMARY KEY, name TEXT);
+CREATE TABLE bodies (id INTEGER PRIMARY KEY, name TEXT);
+CREATE TABLE memberships (person_id INTEGER REFERENCES persons (id) ON DELETE CASCADE,
+                          body_id INTEGER REFERENCES bodies (id));
+CREATE TABLE sessions (id INTEGER PRIMARY KEY, body_id INTEGER, title TEXT);
+INSERT INTO persons VALUES (1, 'Ana');
+INSERT INTO bodies VALUES (1, 'Svet');
+INSERT INTO memberships VALUES (1, 1);
+INSERT INTO sessions VALUES (1, 1, 'Prva');
+"""
+SEATS = "SELECT person_id, body_id FROM memberships WHERE person_id = ?"
+PERSON = "SELECT id, name FROM persons WHERE id = ?"
+SESSION = "SELECT id, title FROM sessions WHERE id = ?"
+
+
+def test_a_write_forgets_only_what_was_read_from_the_tables_it_changes() -> None:
+    _, cache = _scratch(PEOPLE_AND_SEATS)
+    person = cache.records(PERSON, (1,), tuple)
+    assert cache.records(SESSION, (1,), tuple) == ((1, "Prva"),)
+    cache.before_write("UPDATE sessions SET title = 'Druga' WHERE id = 1")
+    cache.fetchall("UPDATE sessions SET title = 'Druga' WHERE id = 1", ())
+    assert cache.records(SESSION, (1,), tuple) == ((1, "Druga"),)
+    assert cache.records(PERSON, (1,), tuple) is person  # kept: persons was not written
+
+
+def test_a_write_forgets_what_its_foreign_key_cascade_changes() -> None:
+    connection, cache = _scratch(PEOPLE_AND_SEATS)
+    assert cache.records(SEATS, (1,), tuple) == ((1, 1),)
+    cache.before_write("DELETE FROM persons WHERE id = ?")
+    connection.execute("DELETE FROM persons WHERE id = ?", (1,))  # deletes the seat too
+    assert cache.records(SEATS, (1,), tuple) == ()
+
+
+def test_a_trigger_that_writes_makes_a_write_forget_everything() -> None:
+    connection, cache = _scratch(
+        PEOPLE_AND_SEATS
+        + "CREATE TRIGGER rename AFTER UPDATE ON bodies BEGIN "
+        "UPDATE sessions SET title = 'Preimenovana'; END;"
+    )
+    assert cache.records(SESSION, (1,), tuple) == ((1, "Prva"),)
+    cache.before_write("UPDATE bodies SET name = 'Odbor'")
+    connection.execute("UPDATE bodies SET name = 'Odbor'")
+    assert cache.records(SESSION, (1,), tuple) == ((1, "Preimenovana"),)
+
+
+def test_a_trigger_that_only_refuses_reaches_nothing() -> None:
+    connection, _ = _scratch(
+        PEOPLE_AND_SEATS
+        + "CREATE TRIGGER fixed BEFORE UPDATE ON bodies BEGIN SELECT RAISE(ABORT, 'no'); END;"
+    )
+    reach = write_reach(connection)
+    assert reach["bodies"] == {"bodies"}
+    assert reach["persons"] == {"persons", "memberships"}
+
+
+def test_a_trigger_added_by_another_connection_is_learnt_at_the_next_begin(tmp_path: Path) -> None:
+    path = tmp_path / "scratch.sqlite3"
+    connection = sqlite3.connect(path, isolation_level=None)
+    connection.executescript(PEOPLE_AND_SEATS)
+    cache = StatementCache(connection)
+    cache.began()
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute(
+        "CREATE TRIGGER rename AFTER UPDATE ON bodies BEGIN "
+        "UPDATE sessions SET title = 'Preimenovana'; END"
+    )
+    other.close()
+    connection.execute("BEGIN IMMEDIATE")
+    cache.began()
+    assert cache.records(SESSION, (1,), tuple) == ((1, "Prva"),)
+    cache.before_write("UPDATE bodies SET name = 'Odbor'")
+    connection.execute("UPDATE bodies SET name = 'Odbor'")
+    assert cache.records(SESSION, (1,), tuple) == ((1, "Preimenovana"),)
+    connection.execute("COMMIT")
