@@ -138,12 +138,15 @@ class Messenger:
     async def withdraw_edited(repos: Repositories, outgoing: Iterable[Outgoing]) -> None:
         """In the transaction that asks for them: edits that leave a message without choices
         withdraw its choices now (a press in between is taken as a replay of a spent one)."""
+        by_chat: dict[tuple[Platform, str], list[str]] = {}
         for item in outgoing:
             if isinstance(item.target, ToEdit) and not item.message.choices:
                 chat = item.target.message.chat
-                await repos.sent_messages.withdraw(
-                    chat.platform, chat.chat_id, item.target.message.message_id
+                by_chat.setdefault((chat.platform, chat.chat_id), []).append(
+                    item.target.message.message_id
                 )
+        for (platform, chat_id), message_ids in by_chat.items():
+            await repos.sent_messages.withdraw(platform, chat_id, *message_ids)
 
     async def drain(self) -> None:
         """Wait for the records of messages already sent (at stop)."""

@@ -37,44 +37,35 @@ from storage.statement_cache import StatementCache
 T = TypeVar("T")
 
 
-class _Cursor:
-    """What ``async with connection.execute(...) as cursor`` yields, already run."""
-
-    __slots__ = ("_cursor",)
-
-    def __init__(self, cursor: sqlite3.Cursor) -> None:
-        self._cursor = cursor
-
-    async def __aenter__(self) -> sqlite3.Cursor:
-        return self._cursor
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        self._cursor.close()
-
-
 class DirectStatements:
-    """The part of aiosqlite's connection the repositories use, as plain calls on the thread
-    that owns ``connection``; nothing here ever suspends."""
+    """The writer's own connection as the repositories see it (``PlainStatements`` of
+    storage/repositories/base.py): plain calls on the thread that owns ``connection``,
+    through the statement cache; nothing here ever suspends."""
 
     __slots__ = ("_cache", "_connection")
+    runs_directly = True
 
     def __init__(self, connection: sqlite3.Connection, cache: StatementCache) -> None:
         self._connection = connection
         self._cache = cache
 
-    async def execute_fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
+    def rows(self, sql: str, params: Params) -> list[sqlite3.Row]:
         return self._cache.fetchall(sql, params)
 
     def records(self, sql: str, params: Params, convert: Callable[[sqlite3.Row], T]) -> Sequence[T]:
         return self._cache.records(sql, params, convert)
 
-    def execute(self, sql: str, params: Params = ()) -> _Cursor:
+    def changed(self, sql: str, params: Params) -> int:
         self._cache.before_write(sql)
-        return _Cursor(self._connection.execute(sql, params))
+        cursor = self._connection.execute(sql, params)
+        try:
+            return cursor.rowcount
+        finally:
+            cursor.close()
 
-    def executemany(self, sql: str, params: Iterable[Params]) -> _Cursor:
+    def changed_many(self, sql: str, params: Iterable[Params]) -> None:
         self._cache.before_write(sql)
-        return _Cursor(self._connection.executemany(sql, params))
+        self._connection.executemany(sql, params).close()
 
 
 @dataclass(eq=False)

@@ -29,7 +29,8 @@ T = TypeVar("T")
 
 READ_MOSTLY_TABLES = frozenset({
     "persons", "linked_accounts", "memberships", "organisations", "bodies", "sessions",
-    "motions", "correspondence_sessions", "correspondence_invitations", "vote_rounds",
+    "motions", "correspondence_sessions", "correspondence_invitations", "correspondence_messages",
+    "vote_rounds",
 })  # fmt: skip
 MAX_REMEMBERED = 20_000  # results kept at most; then all are forgotten and it starts afresh
 EVERY_TABLE = frozenset({"*"})  # what a write reaches when it cannot be bounded
@@ -179,6 +180,14 @@ class StatementCache:
     def records(
         self, sql: str, params: Sequence[Any], convert: Callable[[sqlite3.Row], T]
     ) -> tuple[T, ...]:
+        kept = self._records.get(sql)  # only remembered statements have an entry
+        if kept is not None:
+            try:
+                known = kept.get((tuple(params), convert))
+            except TypeError:
+                known = None
+            if known is not None:
+                return known
         if self.statement(sql).effect is not Effect.REMEMBERED:
             return tuple(convert(row) for row in self.fetchall(sql, params))
         key = (tuple(params), convert)

@@ -90,5 +90,4 @@ class CorrespondenceMessageRepository(Repository):
         if motion_id is not None:
             sql += " AND motion_id = ?"
             params.append(motion_id)
-        rows = await self._all(sql + " ORDER BY sent_at, id", params)
-        return [message_from_row(row) for row in rows]
+        return await self._list(sql + " ORDER BY sent_at, id", params, message_from_row)

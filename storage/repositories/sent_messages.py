@@ -14,7 +14,7 @@ from enum import StrEnum
 
 from bot.domain.models import Platform
 from storage.columns import now_utc, utc_text
-from storage.repositories.base import Repository
+from storage.repositories.base import Repository, placeholders
 
 _KEY = "platform = ? AND chat_id = ? AND message_id = ?"
 SECRET_FIELD = "*"
@@ -64,11 +64,14 @@ class SentMessageRepository(Repository):
             [(*key, payload) for payload in dict.fromkeys(payloads)],
         )
 
-    async def withdraw(self, platform: Platform, chat_id: str, message_id: str) -> int:
-        """The message offers nothing any more; returns how many choices were withdrawn."""
+    async def withdraw(self, platform: Platform, chat_id: str, *message_ids: str) -> int:
+        """The messages offer nothing any more; returns how many choices were withdrawn."""
+        if not message_ids:
+            return 0
         return await self._run(
-            f"UPDATE sent_message_choices SET withdrawn = TRUE WHERE {_KEY} AND NOT withdrawn",
-            (platform.value, chat_id, message_id),
+            "UPDATE sent_message_choices SET withdrawn = TRUE WHERE platform = ? AND chat_id = ? "
+            f"AND message_id IN ({placeholders(len(message_ids))}) AND NOT withdrawn",
+            (platform.value, chat_id, *message_ids),
         )
 
     async def is_recorded(self, platform: Platform, chat_id: str, message_id: str) -> bool:

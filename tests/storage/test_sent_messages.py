@@ -45,6 +45,20 @@ async def test_an_edit_replaces_the_choices_and_withdraws_the_old_ones(db: Datab
     assert await read.standing(MATRIX, "!room:ex", "$poll", "lex:1:1:3") is ChoiceStanding.WITHDRAWN
 
 
+async def test_several_messages_of_a_chat_are_withdrawn_at_once(db: Database) -> None:
+    async with db.transaction() as repos:
+        for message_id in ("40", "41", "42"):
+            await repos.sent_messages.offered(TELEGRAM, "7001", message_id, ["cs:s:3:za"], at(0))
+        await repos.sent_messages.offered(TELEGRAM, "7002", "40", ["cs:s:3:za"], at(0))
+        assert await repos.sent_messages.withdraw(TELEGRAM, "7001", "40", "42") == 2
+        assert await repos.sent_messages.withdraw(TELEGRAM, "7001") == 0
+    read = db.read.sent_messages
+    standings = [await read.standing(TELEGRAM, chat, message, "cs:s:3:za")
+                 for chat, message in (("7001", "40"), ("7001", "41"), ("7001", "42"), ("7002", "40"))]  # fmt: skip
+    assert standings == [ChoiceStanding.WITHDRAWN, ChoiceStanding.OFFERED,
+                         ChoiceStanding.WITHDRAWN, ChoiceStanding.OFFERED]  # fmt: skip
+
+
 async def test_prune_forgets_old_messages_with_their_choices(
     db: Database, raw: aiosqlite.Connection
 ) -> None:
