@@ -5,8 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import sqlite3
+
 import aiosqlite
 import pytest
+
+from bot.domain.audit_chain import EMPTY_HEAD, ChainEntry, ChainHead, next_entry, verify_chain
 
 from storage.database import Database
 from storage.migrations import (
@@ -185,6 +189,7 @@ async def test_version_8_turns_recorded_secret_choices_into_stems(tmp_path: Path
     """Choices a version-7 bot recorded with a secret ballot's choice keep only their stem."""
     path = tmp_path / "v7.sqlite3"
     up_to_7 = tuple(m for m in bundled_migrations() if m.version <= 7)
+    up_to_8 = tuple(m for m in bundled_migrations() if m.version <= 8)
     async with aiosqlite.connect(path, isolation_level=None) as connection:
         await connection.execute("PRAGMA foreign_keys=ON")
         await migrate(connection, path, up_to_7)
@@ -209,7 +214,7 @@ async def test_version_8_turns_recorded_secret_choices_into_stems(tmp_path: Path
         ]  # fmt: skip
         for statement in statements:
             await connection.execute(statement)
-        assert await migrate(connection, path) == [8]
+        assert await migrate(connection, path, up_to_8) == [8]
         rows = await connection.execute_fetchall(
             "SELECT message_id, payload, withdrawn FROM sent_message_choices "
             "ORDER BY message_id, payload"
@@ -221,3 +226,43 @@ async def test_version_8_turns_recorded_secret_choices_into_stems(tmp_path: Path
         ("3", "les:2:1:*", 1),
         ("3", "lex:2:1:*", 0),  # offered while any of the replaced marks still was
     ]
+
+
+async def test_version_9_keeps_the_audit_chain_and_its_guards_without_the_hash_index(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "v8.sqlite3"
+    up_to_8 = tuple(m for m in bundled_migrations() if m.version <= 8)
+    async with aiosqlite.connect(path, isolation_level=None) as connection:
+        await migrate(connection, path, up_to_8)
+        head = EMPTY_HEAD
+        written = []
+        for number in range(1, 4):
+            entry = next_entry(head, f"2026-11-22T08:0{number}:00.000000+00:00", "vote_cast",
+                               "motion:5/round:1", f"person:{number}", {"choice": "za"})  # fmt: skip
+            await connection.execute(
+                "INSERT INTO audit_log (seq, recorded_at, kind, subject, actor, details, "
+                "prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (entry.seq, entry.recorded_at, entry.kind, entry.subject, entry.actor,
+                 entry.details, entry.prev_hash, entry.hash),
+            )  # fmt: skip
+            written.append(entry)
+            head = ChainHead(entry.seq, entry.hash)
+        assert await migrate(connection, path) == [9]
+        rows = await connection.execute_fetchall(
+            "SELECT seq, recorded_at, kind, subject, actor, details, prev_hash, hash "
+            "FROM audit_log ORDER BY seq"
+        )
+        kept = [ChainEntry(*row) for row in rows]
+        indexes = {row[1] for row in await connection.execute_fetchall("PRAGMA index_list(audit_log)")}
+        for refused in (
+            "UPDATE audit_log SET actor = 'person:9' WHERE seq = 2",
+            "DELETE FROM audit_log WHERE seq = 3",
+            "INSERT INTO audit_log VALUES (9, '2026-11-22T09:00:00.000000+00:00', 'vote_cast', "
+            f"'motion:5/round:1', 'person:9', '{{}}', '{head.hash}', '{'0' * 64}')",
+        ):
+            with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+                await connection.execute(refused)
+    assert kept == written
+    assert verify_chain(kept).intact
+    assert indexes == {"audit_log_subject"}
