@@ -20,6 +20,9 @@ from storage.database import Database
 from storage.repositories import Repositories
 
 
+TALLY_REFRESH_SECONDS = 2.0
+
+
 @dataclass
 class App:
     db: Database
@@ -27,8 +30,11 @@ class App:
     scheduler: Scheduler
     settings: Settings = field(default_factory=lambda: load_settings(None, {}))
     clock: Callable[[], datetime] = utc_now
-    # Clerks' live tallies are edited once per burst of votes, not once per vote.
-    tally_refreshes: Coalescer = field(default_factory=Coalescer)
+    # Clerks' live tallies are edited once per burst of votes, not once per vote, and at most
+    # once per TALLY_REFRESH_SECONDS (Telegram allows about one message per second in a chat).
+    tally_refreshes: Coalescer = field(
+        default_factory=lambda: Coalescer(min_interval=TALLY_REFRESH_SECONDS)
+    )
     # Replies kept until delivered are forgotten in batches (bot/reply_outbox.py).
     delivered_replies: CombinedWrites[int] = field(init=False)
 

@@ -74,6 +74,8 @@ class Runtime:
             # After the transports: catching up may send messages (results of expired sessions).
             for feature in FEATURES:
                 await feature.on_start(self.app)
+            # First at stop, while the transports still run: tallies still waiting are edited.
+            self._stack.push_async_callback(self.app.tally_refreshes.close)
         except BaseException:
             await self._stack.aclose()
             raise

@@ -4,7 +4,8 @@ Buttons (payloads in ``bot.services.correspondence_payloads``):
 ``cs:c`` confirms receipt; ``cs:v`` asks "are you sure?" with ``cs:s`` (record) and ``cs:x``
 (cancel). Every press is checked again in ``bot.services.correspondence_voting``; a refused
 press gets the reason. The member is told exactly what was recorded, when and from where.
-Clerks get their live tally edited after every change, and a notice when the quorum is reached.
+Clerks get their live tally edited after every change (a busy session's at most every two
+seconds, bot/coalesce.py), and a notice when the quorum is reached.
 """
 
 from __future__ import annotations

@@ -165,7 +165,7 @@ async def announce_results(app: App, session_id: int) -> bool:
     rules = rules_of(app, body)
     tally = await load_tally(read, session_id, rules)
     outcomes = await read.correspondence.outcomes.list_for_session(session_id)
-    await refresh_tallies(app, session_id, rules)
+    await refresh_tallies(app, session_id, rules, final=True)
     await _spend_member_messages(app, tally)
     for person_id in tally.member_ids:
         await _tell_member(app, tally, outcomes, person_id)

@@ -230,13 +230,18 @@ def message_ref(stored: SessionMessage) -> MessageRef:
     return MessageRef(ChatRef(stored.platform, stored.chat_id), stored.message_id)
 
 
-async def refresh_tallies(app: App, session_id: int, rules: CorrespondenceRules) -> None:
+async def refresh_tallies(
+    app: App, session_id: int, rules: CorrespondenceRules, *, final: bool = False
+) -> None:
     """Edit every clerk's tally message to the current count (final once the session is
     closed). One refresh of a session at a time: requests meanwhile are folded into one more,
-    which reads the newest count, so an older count is never shown last and a burst of votes
-    costs two edits, not one per vote."""
+    which reads the newest count, so an older count is never shown last. A busy session's
+    tally is edited at most once per ``TALLY_REFRESH_SECONDS`` (bot/app.py), the last
+    change included; the ``final`` one, at closing, at once."""
     await app.tally_refreshes.run(
-        ("correspondence", session_id), lambda: _refresh_tallies_now(app, session_id, rules)
+        ("correspondence", session_id),
+        lambda: _refresh_tallies_now(app, session_id, rules),
+        now=final,
     )
 
 
