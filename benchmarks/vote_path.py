@@ -64,12 +64,15 @@ class RecordingTransport:
     )  # fmt: skip
 
     def __init__(self) -> None:
-        self.sent: dict[str, list[tuple[MessageRef, OutgoingMessage]]] = defaultdict(list)
+        self.sent = 0
         self.edits = 0
         self._message_ids = itertools.count(1)
-        # What a member sees on screen: the newest button for each action, by chat; kept as
-        # messages arrive so the simulated members cost the run as little as possible.
+        # What a member sees on screen: the newest button for each action, and the motions
+        # with a ballot in the order they came, by chat. Only that is kept, as messages arrive:
+        # the simulated members should cost the run (its time, its garbage collector) as
+        # little as possible, and keeping every message would not be the bot's cost.
         self._newest: dict[tuple[str, Action, int, VoteChoice | None], tuple[MessageRef, str]] = {}
+        self._ballots: dict[str, list[int]] = defaultdict(list)
 
     async def start(self, sink: EventSink) -> None:
         """Events are handed to the dispatcher by the benchmark itself."""
@@ -82,12 +85,15 @@ class RecordingTransport:
 
     async def send(self, chat: ChatRef, message: OutgoingMessage) -> MessageRef:
         ref = MessageRef(chat, str(next(self._message_ids)))
-        self.sent[chat.chat_id].append((ref, message))
+        self.sent += 1
         for choice in message.flat_choices:
             payload = _payload_of(choice.payload)
             if payload is not None:
                 key = (chat.chat_id, payload.action, payload.target, payload.choice)
                 self._newest[key] = (ref, choice.payload)
+                ballots = self._ballots[chat.chat_id]
+                if payload.action is Action.VOTE and payload.target not in ballots:
+                    ballots.append(payload.target)
         return ref
 
     async def edit(self, ref: MessageRef, message: OutgoingMessage) -> MessageRef:
@@ -105,17 +111,7 @@ class RecordingTransport:
 
     def ballots(self, chat_id: str) -> list[int]:
         """The motions the member was sent a ballot for, in the order received."""
-        motions: list[int] = []
-        for _ref, message in self.sent[chat_id]:
-            for choice in message.flat_choices:
-                payload = _payload_of(choice.payload)
-                if (
-                    payload is not None
-                    and payload.action is Action.VOTE
-                    and payload.target not in motions
-                ):
-                    motions.append(payload.target)
-        return motions
+        return list(self._ballots[chat_id])
 
 
 def _payload_of(data: str) -> Payload | None:

@@ -19,7 +19,6 @@ from storage.combined_writes import CombinedWrites
 from storage.database import Database
 from storage.repositories import Repositories
 
-
 TALLY_REFRESH_SECONDS = 2.0
 
 

@@ -75,9 +75,7 @@ def effect_of(sql: str) -> Effect:
     return statement.effect
 
 
-_WRITES_IN_BODY = re.compile(
-    r"\b(?:INSERT|REPLACE|UPDATE|DELETE)\b", re.IGNORECASE
-)
+_WRITES_IN_BODY = re.compile(r"\b(?:INSERT|REPLACE|UPDATE|DELETE)\b", re.IGNORECASE)
 _FOREIGN_KEY_ACTIONS = frozenset({"CASCADE", "SET NULL", "SET DEFAULT"})
 
 
@@ -85,12 +83,16 @@ def write_reach(connection: sqlite3.Connection) -> dict[str, frozenset[str]]:
     """For each table, the tables a write to it may change: itself and those its foreign keys'
     actions reach (CASCADE, SET NULL, SET DEFAULT); ``EVERY_TABLE`` where a trigger on the
     way writes (a trigger that only refuses, as the audit log's, writes nothing)."""
-    tables = [str(name).lower() for (name,) in connection.execute(
-        "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]  # fmt: skip
+    table_rows = connection.execute(
+        "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+    )
+    tables = [str(name).lower() for (name,) in table_rows]
+    trigger_rows = connection.execute(
+        "SELECT tbl_name, sql FROM sqlite_schema WHERE type = 'trigger'"
+    )
     writing_triggers = {
         str(table).lower()
-        for table, sql in connection.execute(
-            "SELECT tbl_name, sql FROM sqlite_schema WHERE type = 'trigger'")  # fmt: skip
+        for table, sql in trigger_rows
         if _WRITES_IN_BODY.search(re.split(r"\bBEGIN\b", sql, maxsplit=1, flags=re.IGNORECASE)[-1])
     }
     children: dict[str, set[str]] = {}
@@ -115,8 +117,17 @@ def write_reach(connection: sqlite3.Connection) -> dict[str, frozenset[str]]:
 class StatementCache:
     """Used only on the writer's thread, by the one connection it belongs to."""
 
-    __slots__ = ("_connection", "_count", "_data_version", "_readers", "_reach", "_records",
-                 "_rows", "_schema_version", "_statements")  # fmt: skip
+    __slots__ = (
+        "_connection",
+        "_count",
+        "_data_version",
+        "_reach",
+        "_readers",
+        "_records",
+        "_rows",
+        "_schema_version",
+        "_statements",
+    )  # fmt: skip
 
     def __init__(self, connection: sqlite3.Connection) -> None:
         self._connection = connection

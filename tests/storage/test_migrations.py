@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
-
-import sqlite3
 
 import aiosqlite
 import pytest
 
 from bot.domain.audit_chain import EMPTY_HEAD, ChainEntry, ChainHead, next_entry, verify_chain
-
 from storage.database import Database
 from storage.migrations import (
     DatabaseTooNew,
@@ -258,8 +256,10 @@ async def test_version_9_keeps_the_audit_chain_and_its_guards_without_the_hash_i
         for refused in (
             "UPDATE audit_log SET actor = 'person:9' WHERE seq = 2",
             "DELETE FROM audit_log WHERE seq = 3",
-            "INSERT INTO audit_log VALUES (9, '2026-11-22T09:00:00.000000+00:00', 'vote_cast', "
-            f"'motion:5/round:1', 'person:9', '{{}}', '{head.hash}', '{'0' * 64}')",
+            (
+                "INSERT INTO audit_log VALUES (9, '2026-11-22T09:00:00.000000+00:00', 'vote_cast', "
+                f"'motion:5/round:1', 'person:9', '{{}}', '{head.hash}', '{'0' * 64}')"
+            ),
         ):
             with pytest.raises(sqlite3.IntegrityError, match="append-only"):
                 await connection.execute(refused)
