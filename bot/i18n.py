@@ -54,17 +54,32 @@ def normalise_language(language: str | None) -> str:
     return code if code in SUPPORTED_LANGUAGES else DEFAULT_LANGUAGE
 
 
+@functools.cache
+def _looked_up(language: str) -> dict[str, str]:
+    """Message ids already translated into ``language``, with their text (a plain dict lookup
+    instead of gettext's at every call; message ids are the code's own literals)."""
+    return {}
+
+
+MAX_LOOKED_UP = 5_000  # more distinct ids than the catalogs hold: stop remembering
+
+
 class Translator:
     """Translates into one language; callable as ``_``."""
 
-    __slots__ = ("_catalog", "language")
+    __slots__ = ("_catalog", "_looked_up", "language")
 
     def __init__(self, language: str | None = DEFAULT_LANGUAGE) -> None:
         self.language = normalise_language(language)
         self._catalog = catalog(self.language)
+        self._looked_up = _looked_up(self.language)
 
     def __call__(self, message: str, /, **params: object) -> str:
-        text = self._catalog.gettext(message)
+        text = self._looked_up.get(message)
+        if text is None:
+            text = self._catalog.gettext(message)
+            if len(self._looked_up) < MAX_LOOKED_UP:
+                self._looked_up[message] = text
         return text.format(**params) if params else text
 
     def plural(self, singular: str, plural: str, count: int, /, **params: object) -> str:

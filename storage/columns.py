@@ -13,6 +13,8 @@ from datetime import UTC, datetime
 
 def utc_text(moment: datetime) -> str:
     """A timezone-aware datetime as fixed-width ISO-8601 UTC text."""
+    if moment.tzinfo is UTC:  # the usual case (``now_utc``, parsed columns): no conversion
+        return moment.isoformat(timespec="microseconds")
     if moment.tzinfo is None or moment.utcoffset() is None:
         # A naive datetime has no defined instant; storing it would silently shift by the
         # server's offset, so it is a programming error.

@@ -112,9 +112,14 @@ def parse_details(text: str) -> dict[str, DetailValue]:
     return value
 
 
+# Matches RFC 8785 (JCS) for the values allowed here: strings, integers, booleans, null.
+# Built once: json.dumps with options builds a new encoder at every call.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+_SORTED_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
 def _json(value: object, *, sort_keys: bool = False) -> str:
-    # Matches RFC 8785 (JCS) for the values allowed here: strings, integers, booleans, null.
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=sort_keys)
+    return (_SORTED_ENCODER if sort_keys else _ENCODER).encode(value)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ from babel.messages.extract import extract_from_dir
 
 from babel.messages.pofile import read_po
 
-from bot.i18n import LOCALE_DIR, Translator
+from bot.i18n import LOCALE_DIR, Translator, catalog
 
 ROOT = Path(__file__).resolve().parents[2]
 KEYWORDS = {"_": None, "N_": None, "plural": (1, 2)}
@@ -57,3 +57,15 @@ def test_every_message_has_a_slovenian_translation() -> None:
 def test_translator_formats_named_parameters(language: str) -> None:
     _ = Translator(language)
     assert _("{count} of {total}", count=3, total=11) in {"3 of 11", "3 od 11"}
+
+
+@pytest.mark.parametrize("language", ["sl", "en"])
+def test_texts_looked_up_again_are_those_of_the_catalog(language: str) -> None:
+    _ = Translator(language)
+    catalog_of = catalog(language)
+    texts = sorted({text for _where, _line, text in extracted_messages()})[:200]
+    first = [_(text) for text in texts]
+    again = [Translator(language)(text) for text in texts]  # remembered by now
+    assert first == again == [catalog_of.gettext(text) for text in texts]
+    if language == "sl":
+        assert _("Cancel") == "Prekliči"
