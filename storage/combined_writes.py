@@ -66,35 +66,31 @@ class CombinedWrites(Generic[T]):
             self._flusher = None
 
     async def _write_combined(self, requests: list[tuple[Sequence[T], asyncio.Future[None] | None]]) -> None:
-        combined = [item for items, _ in requests for item in items]
-
-        async def apply_all(repos: Repositories) -> None:
-            await self._apply(repos, combined)
-
+        if len(requests) == 1:
+            await self._write_alone(requests[0])
+            return
         try:
-            await self._db.run_transaction(apply_all)
-        except Exception as error:  # noqa: BLE001 - handed to the callers
-            if len(requests) == 1:
-                self._settle(requests[0], error)
-            else:
-                for request in requests:  # find the one that fails; the others still commit
-                    await self._write_alone(request)
+            await self._transaction([item for items, _ in requests for item in items])
+        except Exception:  # noqa: BLE001 - find the one that fails; the others still commit
+            for request in requests:
+                await self._write_alone(request)
             return
         for request in requests:
             self._settle(request, None)
 
     async def _write_alone(self, request: tuple[Sequence[T], asyncio.Future[None] | None]) -> None:
-        items = request[0]
-
-        async def apply(repos: Repositories) -> None:
-            await self._apply(repos, items)
-
         try:
-            await self._db.run_transaction(apply)
+            await self._transaction(request[0])
         except Exception as error:  # noqa: BLE001 - handed to its caller
             self._settle(request, error)
         else:
             self._settle(request, None)
+
+    async def _transaction(self, items: Sequence[T]) -> None:
+        async def apply(repos: Repositories) -> None:
+            await self._apply(repos, items)
+
+        await self._db.run_transaction(apply)
 
     def _settle(
         self, request: tuple[Sequence[T], asyncio.Future[None] | None], error: BaseException | None
@@ -110,4 +106,3 @@ class CombinedWrites(Generic[T]):
             done.set_result(None)
         else:
             done.set_exception(error)
-

@@ -191,26 +191,20 @@ class StatementCache:
     def records(
         self, sql: str, params: Sequence[Any], convert: Callable[[sqlite3.Row], T]
     ) -> tuple[T, ...]:
-        kept = self._records.get(sql)  # only remembered statements have an entry
-        if kept is not None:
-            try:
-                known = kept.get((tuple(params), convert))
-            except TypeError:
-                known = None
-            if known is not None:
-                return known
-        if self.statement(sql).effect is not Effect.REMEMBERED:
-            return tuple(convert(row) for row in self.fetchall(sql, params))
         key = (tuple(params), convert)
-        kept = self._records.get(sql)
+        kept = self._records.get(sql)  # only remembered statements have an entry
         try:
             known = kept.get(key) if kept is not None else None
         except TypeError:  # an unhashable parameter: simply not kept
             return tuple(convert(row) for row in self._connection.execute(sql, params).fetchall())
-        if known is None:
-            known = tuple(convert(row) for row in self.fetchall(sql, params))
-            self._room()
-            self._records.setdefault(sql, {})[key] = known
+        if known is not None:
+            return known
+        if self.statement(sql).effect is not Effect.REMEMBERED:
+            return tuple(convert(row) for row in self.fetchall(sql, params))
+        # Kept as records only: the rows themselves are not needed again.
+        known = tuple(convert(row) for row in self._connection.execute(sql, params).fetchall())
+        self._room()
+        self._records.setdefault(sql, {})[key] = known
         return known
 
     def fetchall(self, sql: str, params: Sequence[Any]) -> list[sqlite3.Row]:

@@ -27,6 +27,7 @@ class PendingReply:
     poll_question: str = ""
     choices: tuple[ChoiceRow, ...] = ()
 
+
 REMOVE_AT_ONCE = 500  # well under SQLite's limit on the parameters of one statement
 
 
