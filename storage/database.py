@@ -126,9 +126,11 @@ class Database:
     async def run_transaction(self, body: Callable[[Repositories], Awaitable[T]]) -> T:
         """Like ``transaction()``, for a body that only works with the database: it runs
         whole on the writer's own thread (storage/direct_writer.py), each statement a plain
-        call, together with the bodies that arrived meanwhile (each in its own savepoint,
-        one commit for all). The body must not use the caller's transports or messenger; it
-        returns what the caller needs afterwards. Returns once the body's writes committed."""
+        call, together with the bodies that arrived meanwhile (one commit for all; a body
+        that raises is rolled back alone). The body must not use the caller's transports or
+        messenger, nor change anything outside the database: when another body of its batch
+        fails, it is run a second time. It returns what the caller needs afterwards. Returns
+        once the body's writes committed."""
         task = asyncio.current_task()
         if task is not None and task is self._writing_task:
             raise RuntimeError("run_transaction() is not re-entrant; use the repositories you have")

@@ -8,8 +8,12 @@ transaction. The body is ordinary async code using the same repositories; it mus
 objects bound to the caller's loop (transports, the messenger): handlers collect their replies
 and send them after the commit, on the caller's loop, as they always do.
 
-Bodies that arrive while a transaction runs are run together in the next one, each in a
-savepoint (group commit): a burst of events costs one trip to the thread and one commit.
+Bodies that arrive while a transaction runs are run together in the next one (group commit):
+a burst of events costs one trip to the thread and one commit. They run one after another
+without savepoints, which would make SQLite copy every page each body touches; if one fails,
+the transaction is rolled back and the others are run again, each in a savepoint of its own,
+so the failing body is rolled back alone. A body may thus run twice: it must do nothing but
+read and write through its repositories and build its result (``Database.run_transaction``).
 A body that never suspends (repository calls here never do) is run as a plain call, without a
 task of its own; one that does wait on something finishes as a task of the writer's loop.
 Rows of read-mostly tables are remembered between transactions (storage/statement_cache.py).
@@ -135,20 +139,59 @@ class DirectWriter:
         self._repos = Repositories(DirectStatements(connection, self._cache))  # type: ignore[arg-type]
 
     async def run_batch(self, units: Sequence[Unit]) -> list[Outcome]:
-        """Run the units' bodies in ONE transaction on the writer's thread, each inside a
-        savepoint of its own: a body that raises is rolled back alone, the others commit
-        together (group commit: one BEGIN, one COMMIT and one trip to the thread for many
-        callers). If the commit itself fails, nothing of the batch is stored and every unit
-        fails. The caller holds the database's write lock."""
+        """Run the units' bodies in ONE transaction on the writer's thread: a body that raises
+        is rolled back alone, the others commit together (group commit: one BEGIN, one COMMIT
+        and one trip to the thread for many callers). If the commit itself fails, nothing of
+        the batch is stored and every unit fails. The caller holds the database's write lock."""
         return await self._on_thread(self._batch(units))
 
     async def _batch(self, units: Sequence[Unit]) -> list[Outcome]:
+        together = await self._together(units)
+        if isinstance(together, list):
+            return together
+        # One body failed: nothing of the batch is stored. The others run again, each in a
+        # savepoint, so that one failing again is rolled back alone; the failed one is not rerun.
+        failed_at, failure = together
+        outcomes = await self._each_in_savepoint([u for i, u in enumerate(units) if i != failed_at])
+        outcomes.insert(failed_at, failure)
+        return outcomes
+
+    def _began(self) -> tuple[sqlite3.Connection, Repositories, StatementCache]:
         connection, repos, cache = self._connection, self._repos, self._cache
         assert connection is not None and repos is not None and cache is not None, (
             "the writer is closed"
         )
-        outcomes: list[Outcome] = []
         connection.execute("BEGIN IMMEDIATE")
+        return connection, repos, cache
+
+    async def _together(self, units: Sequence[Unit]) -> list[Outcome] | tuple[int, Outcome]:
+        """The usual case, no savepoints: every outcome, committed; or, with everything rolled
+        back, the position and outcome of the first body that failed."""
+        connection, repos, cache = self._began()
+        outcomes: list[Outcome] = []
+        try:
+            cache.began()
+            for position, unit in enumerate(units):
+                if unit.abandoned:
+                    outcomes.append(Outcome(cancelled=True))
+                    continue
+                try:
+                    value = await self._kept_unless_abandoned(unit, repos)
+                except BaseException as error:  # noqa: BLE001 - handed to its caller
+                    cache.forget()  # it may hold rows read after the batch's writes
+                    connection.rollback()
+                    return position, _failure(error)
+                outcomes.append(Outcome(value=value))
+            connection.execute("COMMIT")
+        except BaseException as error:  # noqa: BLE001 - each caller gets it (a cancellation is raised)
+            return self._all_failed(connection, cache, units, error)
+        return outcomes
+
+    async def _each_in_savepoint(self, units: Sequence[Unit]) -> list[Outcome]:
+        if not units:
+            return []
+        connection, repos, cache = self._began()
+        outcomes: list[Outcome] = []
         try:
             cache.began()
             for unit in units:
@@ -157,28 +200,39 @@ class DirectWriter:
                     continue
                 connection.execute("SAVEPOINT unit")
                 try:
-                    value = await self._run_unit(unit, repos)
-                    if unit.abandoned:  # its caller gave up while it ran: keep nothing of it
-                        raise asyncio.CancelledError
+                    value = await self._kept_unless_abandoned(unit, repos)
                 except BaseException as error:  # noqa: BLE001 - handed to its caller
                     cache.forget()  # it may hold rows read after the unit's own writes
                     connection.execute("ROLLBACK TO unit")
                     connection.execute("RELEASE unit")
-                    cancelled = isinstance(error, asyncio.CancelledError)
-                    outcomes.append(
-                        Outcome(error=None if cancelled else error, cancelled=cancelled)
-                    )
+                    outcomes.append(_failure(error))
                     continue
                 connection.execute("RELEASE unit")
                 outcomes.append(Outcome(value=value))
             connection.execute("COMMIT")
-        except BaseException as error:
-            cache.forget()
-            connection.rollback()
-            if isinstance(error, asyncio.CancelledError):
-                raise
-            return [Outcome(error=error) for _ in units]
+        except BaseException as error:  # noqa: BLE001 - each caller gets it (a cancellation is raised)
+            return self._all_failed(connection, cache, units, error)
         return outcomes
+
+    @staticmethod
+    def _all_failed(
+        connection: sqlite3.Connection,
+        cache: StatementCache,
+        units: Sequence[Unit],
+        error: BaseException,
+    ) -> list[Outcome]:
+        """BEGIN or COMMIT failed, or the batch itself was cancelled: nothing is stored."""
+        cache.forget()
+        connection.rollback()
+        if isinstance(error, asyncio.CancelledError):
+            raise error
+        return [Outcome(error=error) for _ in units]
+
+    async def _kept_unless_abandoned(self, unit: Unit, repos: Repositories) -> Any:
+        value = await self._run_unit(unit, repos)
+        if unit.abandoned:  # its caller gave up while it ran: keep nothing of it
+            raise asyncio.CancelledError
+        return value
 
     async def _run_unit(self, unit: Unit, repos: Repositories) -> Any:
         """Run the body as a plain call while it does not suspend, which is what repository
@@ -279,6 +333,11 @@ class _Resumed:
                 pending = step()
             except StopIteration as done:
                 return done.value
+
+
+def _failure(error: BaseException) -> Outcome:
+    cancelled = isinstance(error, asyncio.CancelledError)
+    return Outcome(error=None if cancelled else error, cancelled=cancelled)
 
 
 async def _continued(coroutine: Coroutine[Any, Any, T], pending: Any) -> T:

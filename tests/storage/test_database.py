@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
+from collections import Counter
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -241,6 +243,66 @@ async def test_bodies_arriving_together_commit_together_and_a_failing_one_alone_
     assert failed == list(range(3, 100, 10))
     names = {o.name for o in await db.read.organisations.list()}
     assert names == {f"Občina {n}" for n in range(100) if n % 10 != 3}
+
+
+async def test_a_failing_body_runs_once_and_its_batch_mates_are_run_again_without_it(
+    db: Database,
+) -> None:
+    """Bodies of a batch run without savepoints; when one fails, everything is rolled back and
+    the others run (again), each in a savepoint; the failed body is not run again."""
+
+    class Abort(Exception):
+        pass
+
+    runs: Counter[int] = Counter()
+
+    async def add(number: int) -> None:
+        async def body(repos: Repositories) -> None:
+            runs[number] += 1
+            await repos.organisations.get_or_create(f"Občina {number}")
+            if number == 3:
+                raise Abort
+
+        await db.run_transaction(body)
+
+    results = await asyncio.gather(*(add(n) for n in range(10)), return_exceptions=True)
+    assert [n for n, r in enumerate(results) if isinstance(r, Abort)] == [3]
+    assert runs[3] == 1
+    # One batch: those before the failing body ran twice, those after it once.
+    assert [runs[n] for n in range(10)] == [2, 2, 2, 1, 1, 1, 1, 1, 1, 1]
+    names = {o.name for o in await db.read.organisations.list()}
+    assert names == {f"Občina {n}" for n in range(10) if n != 3}
+
+
+async def test_a_body_failing_only_when_run_again_is_rolled_back_alone(db: Database) -> None:
+    class First(Exception):
+        pass
+
+    class Again(Exception):
+        pass
+
+    runs: Counter[str] = Counter()
+
+    def body_of(
+        name: str, fails_on: int | None, error: type[Exception]
+    ) -> Callable[[Repositories], Awaitable[None]]:
+        async def body(repos: Repositories) -> None:
+            runs[name] += 1
+            await repos.organisations.get_or_create(f"Občina {name}")
+            if runs[name] == fails_on:
+                raise error(name)
+
+        return body
+
+    results = await asyncio.gather(
+        db.run_transaction(body_of("Ajdovščina", 2, Again)),
+        db.run_transaction(body_of("Bled", 1, First)),
+        db.run_transaction(body_of("Cerknica", None, First)),
+        return_exceptions=True,
+    )
+    assert [type(r) for r in results] == [Again, First, type(None)]
+    assert runs == {"Ajdovščina": 2, "Bled": 1, "Cerknica": 1}
+    assert [o.name for o in await db.read.organisations.list()] == ["Občina Cerknica"]
 
 
 async def test_bodies_in_one_batch_see_each_others_writes_in_order(db: Database) -> None:
