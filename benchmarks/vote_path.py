@@ -314,9 +314,9 @@ async def run(work_dir: Path, synapse: SynapseServer) -> Result:
             (
                 'a vote = two button presses (the vote, then "Da, glasujem …"), each through '
                 "`Dispatcher.handle` of a started `Runtime`: each press its own transaction body "
-                "on the writer's thread (presses arriving together share one commit, each in its "
-                "own savepoint), its replies stored with it and forgotten once handed to a "
-                "transport that records them"
+                "on the writer's thread (presses arriving together share one commit; should one "
+                "fail, the others run again, each in a savepoint), its replies stored with it and "
+                "forgotten once handed to a transport that records them"
             ),
             (
                 f"latency of a vote under that load, from the first press to the stored vote: "

@@ -25,6 +25,8 @@ _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 def clean_text(text: str) -> str:
     """``text`` without control characters or lone surrogates, line breaks as "\\n", in NFC."""
+    if text.isascii() and text.isprintable():  # most payloads, commands and empty texts
+        return text  # no control character, no surrogate, and ASCII is its own NFC
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _SURROGATE.sub(REPLACEMENT, text)
     return unicodedata.normalize("NFC", _CONTROL.sub("", text))

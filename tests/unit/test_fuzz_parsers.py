@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import string
 import tempfile
 import time
@@ -884,6 +885,20 @@ def test_cleaned_text_is_storable_and_printable(text: str) -> None:
     assert all(c in "\n\t" or unicodedata.category(c) not in ("Cc", "Cs") for c in cleaned)
     decomposed = set(unicodedata.normalize("NFKD", cleaned))
     assert all(c in decomposed for c in text if c.isascii() and c.isalnum())  # letters stay
+
+
+def _cleaned_the_long_way(text: str) -> str:
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = re.sub(r"[\ud800-\udfff]", "\ufffd", text)
+    return unicodedata.normalize("NFC", re.sub(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", "", text))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(TEXT, st.text(alphabet=st.characters(max_codepoint=0x7F))))
+@example("cs:v:12:za")
+@example("tab\there\r\nand\x00there\x7f")
+def test_clean_text_short_cut_for_plain_ascii_changes_nothing(text: str) -> None:
+    assert clean_text(text) == _cleaned_the_long_way(text)
 
 
 def test_the_unspoiled_survey_is_valid() -> None:
