@@ -39,6 +39,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from bot.domain.syntax_wording import Phrase, toml_detail
 from bot.i18n import DEFAULT_LANGUAGE, N_, SUPPORTED_LANGUAGES, Translator
 from bot.timeutil import TimeInputError, parse_duration
 
@@ -261,8 +262,12 @@ class SettingsProblem:
     params: Mapping[str, object] = field(default_factory=dict)
 
     def render(self, translator: Translator, file_label: str) -> str:
-        problem = translator(self.problem, **self.params)
-        fix = translator(self.fix, **self.params)
+        params = {
+            name: translator(value) if isinstance(value, Phrase) else value
+            for name, value in self.params.items()
+        }
+        problem = translator(self.problem, **params)
+        fix = translator(self.fix, **params)
         if self.line is not None:
             return translator(
                 "{file}, line {line}, column {column}: {problem} Fix: {fix}",
@@ -365,10 +370,6 @@ def _read(path: Path) -> tuple[str, SettingsProblem | None]:
         )
 
 
-_TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
-_TOML_END = re.compile(r"\s*\(at end of document\)\s*$")
-
-
 def _parse(text: str) -> tuple[dict[str, Any], SettingsProblem | None]:
     try:
         return tomllib.loads(text), None
@@ -382,13 +383,12 @@ def _parse(text: str) -> tuple[dict[str, Any], SettingsProblem | None]:
 
 
 def _syntax_problem(text: str, error: tomllib.TOMLDecodeError) -> SettingsProblem:
-    detail = str(error)
-    if position := _TOML_POSITION.search(detail):
-        line, column = int(position[1]), int(position[2])
-        detail = detail[: position.start()]
-    else:
+    found = toml_detail(error)
+    detail = found.explanation
+    if found.line is not None and found.column is not None:
+        line, column = found.line, found.column
+    else:  # at the end of the file
         line, column = text.count("\n") + 1, len(text.rsplit("\n", 1)[-1]) + 1
-        detail = _TOML_END.sub("", detail)
     return SettingsProblem(
         N_("this is not valid TOML ({detail})."),
         N_(

@@ -30,6 +30,7 @@ from bot.domain.rules import (
     RuleSet,
     Threshold,
 )
+from bot.domain.syntax_wording import Phrase, toml_detail
 from bot.i18n import DEFAULT_LANGUAGE, N_, Translator
 
 E = TypeVar("E", bound=StrEnum)
@@ -52,9 +53,11 @@ class Message:
 
     def render(self, translate: Translator) -> str:
         values = {
-            name: value.render(translate) if isinstance(value, Message) else value
+            name: value.render(translate) if isinstance(value, Message)
+            else translate(value) if isinstance(value, Phrase)
+            else value
             for name, value in self.params.items()
-        }
+        }  # fmt: skip
         return translate(self.msgid, **values)
 
 
@@ -538,9 +541,13 @@ def load_rule_set(path: Path | str, language: str = DEFAULT_LANGUAGE) -> RuleSet
             _msg(N_("save it as UTF-8 in a text editor.")),
         ) from error
     except tomllib.TOMLDecodeError as error:
+        found = toml_detail(error)
         raise context.error(
             "",
-            _msg(N_("The file is not valid TOML ({detail})."), detail=str(error)),
+            _msg(N_("The file is not valid TOML ({detail})."), detail=found.explanation)
+            if found.line is None
+            else _msg(N_("The file is not valid TOML (line {line}, column {column}: {detail})."),
+                      line=found.line, column=found.column, detail=found.explanation),
             _msg(N_("correct the syntax at the position shown.")),
         ) from error
     except ValueError as error:  # tomllib lets Python's limit on a number's digits through

@@ -24,6 +24,7 @@ from enum import StrEnum
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from bot.domain.syntax_wording import Phrase, yaml_detail
 from bot.i18n import N_
 from bot.timeutil import TimeInputError, parse_duration, parse_local_datetime
 
@@ -180,12 +181,6 @@ class SurveyDefinition:
             ),
             None,
         )
-
-
-class Phrase(str):
-    """A message id given as a parameter of a problem: translated when the problem is shown."""
-
-    __slots__ = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -389,7 +384,8 @@ def _parse_cached(text: str) -> ParseResult:
             return ParseResult(None, (Problem(line, tab, {}),))
         return ParseResult(
             None,
-            (Problem(line, N_("The file is not valid YAML: {detail}."), {"detail": detail}),),
+            (Problem(line, N_("The file is not valid YAML: {detail}."),
+                     {"detail": yaml_detail(detail)}),),
         )  # fmt: skip
     except yaml.reader.ReaderError as error:  # a control character, e.g. from a word processor
         character = error.character if isinstance(error.character, int) else 0

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.domain.models import MotionCategory, SessionKind, SessionMode, VoteKind
+from bot.domain.syntax_wording import toml_detail
 from bot.i18n import N_
 from bot.services.live_convening import (
     DEFAULT_REMINDERS,
@@ -233,9 +234,13 @@ def parse_convening(text: str, base_dir: Path | None, now: datetime) -> ParsedCo
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        parsed.problems.append(
-            Problem(N_("The file is not valid TOML: {error}"), {"error": str(error)})
-        )
+        found = toml_detail(error)
+        if found.line is None:
+            problem = Problem(N_("The file is not valid TOML: {error}"), {"error": found.explanation})
+        else:
+            problem = Problem(N_("The file is not valid TOML (line {line}, column {column}: {detail})."),
+                              {"line": found.line, "column": found.column, "detail": found.explanation})  # fmt: skip
+        parsed.problems.append(problem)
         return parsed
     except ValueError:  # tomllib refuses integers of thousands of digits with a plain ValueError
         parsed.problems.append(Problem(N_("The file is not valid TOML: a number has too many digits."), {}))

@@ -206,7 +206,8 @@ def test_check_config_reports_a_toml_syntax_error_with_its_line(tmp_path: Path) 
     result = run("check-config")
     assert result.exit_code == 2
     assert result.stderr.startswith(
-        "Napaka: sejabot.toml, vrstica 3, stolpec 12: to ni veljaven TOML (Invalid value)."
+        "Napaka: sejabot.toml, vrstica 3, stolpec 12: to ni veljaven TOML (vrednost manjka ali "
+        "ni veljavna; besedilo mora biti v dvojnih narekovajih)."
     )
 
 

@@ -166,14 +166,16 @@ CASES = {
         {},
         [
             (
-                "{f}, line 3, column 12: this is not valid TOML (Invalid value). Fix: Correct that "
+                "{f}, line 3, column 12: this is not valid TOML (a value is missing or not valid; "
+                "a text needs double quotes). Fix: Correct that "
                 'line; text values need double quotes, e.g. language = "sl", and each section starts '
                 "with a heading such as [bot]."
             )
         ],
         [
             (
-                "{f}, vrstica 3, stolpec 12: to ni veljaven TOML (Invalid value). Rešitev: Popravite to "
+                "{f}, vrstica 3, stolpec 12: to ni veljaven TOML (vrednost manjka ali ni veljavna; "
+                "besedilo mora biti v dvojnih narekovajih). Rešitev: Popravite to "
                 'vrstico; besedilne vrednosti morajo biti v dvojnih narekovajih, npr. language = "sl", '
                 "vsak razdelek pa se začne z naslovom, kot je [bot]."
             )
@@ -438,7 +440,7 @@ def test_syntax_error_at_the_end_of_the_file_names_the_last_line(tmp_path: Path)
     path = write(tmp_path, '[bot]\nlanguage = "sl')
     (message,) = errors_of(path, "en")
     assert message.startswith(
-        f"{path}, line 2, column 15: this is not valid TOML (Unterminated string)"
+        f"{path}, line 2, column 15: this is not valid TOML (a text is missing its closing quote)"
     )
 
 
