@@ -102,4 +102,5 @@ async def test_a_restart_on_matrix_neither_loses_nor_replays(harness: BotHarness
     await tanja.say("!jezik")
     await tanja.expect(lambda seen: bool(seen.choices), timeout=30)
     helps = [seen for seen in tanja.seen() if "!jezik —" in seen.text or "!jezik" in seen.text and "pomoc" in seen.text]
-    assert len(helps) == 2, [seen.text for seen in tanja.seen()]  # after linking, and the one /pomoc
+    print("\n---\n".join(seen.text for seen in tanja.seen()))  # in full, if the count is wrong
+    assert len(helps) == 2  # after linking, and the one /pomoc
