@@ -254,6 +254,10 @@ class BotHarness:
         self.clock = ManualClock()
         self.runtime: Runtime | None = None
         self.members: dict[str, TelegramMember | MatrixMember] = {}
+        # Every Matrix member ever made, also one replaced in ``members`` by a newer account of
+        # the same person: each syncs until the harness closes (a sync after its client is
+        # closed would open a new HTTP session that nobody closes).
+        self._matrix_members: list[MatrixMember] = []
         number = next(_numbers)
         self.bot_localpart = f"harnessbot{number}"
         self.bot_password = f"bot-password-{number}"
@@ -306,6 +310,7 @@ class BotHarness:
             member: TelegramMember | MatrixMember = TelegramMember(self.fake, user_id, email, person_id)
         else:
             member = await self._matrix_member(email, person_id)
+            self._matrix_members.append(member)
         await member.say(code)
         await member.expect(lambda seen: "povezan" in seen.text or "linked" in seen.text, timeout=30)
         self.members[email] = member
@@ -339,9 +344,8 @@ class BotHarness:
         return member
 
     async def close(self) -> None:
-        for member in self.members.values():
-            if isinstance(member, MatrixMember):
-                await member.stop_syncing()
+        for member in self._matrix_members:
+            await member.stop_syncing()
         await self.stop_bot()
         await self.fake.stop()
         await self.world.db.close()
