@@ -6,6 +6,8 @@ source: they are compiled in memory on first use, so no build step can forget th
 
 Use ``_ = Translator(lang)`` and call ``_("Line {line}: ...", line=3)``; mark texts that are
 translated later (stored reasons, error codes) with ``N_("...")`` so extraction finds them.
+A parameter that is itself a message id is given as ``Phrase(N_("..."))``: it is translated
+together with the message it fills.
 """
 
 from __future__ import annotations
@@ -27,6 +29,12 @@ DEFAULT_LANGUAGE = "sl"
 def N_(message: str) -> str:
     """Mark a message for extraction without translating it now."""
     return message
+
+
+class Phrase(str):
+    """A message id given as a parameter of another message: translated when that one is."""
+
+    __slots__ = ()
 
 
 @functools.cache
@@ -80,8 +88,17 @@ class Translator:
             text = self._catalog.gettext(message)
             if len(self._looked_up) < MAX_LOOKED_UP:
                 self._looked_up[message] = text
-        return text.format(**params) if params else text
+        return text.format(**self._phrases_translated(params)) if params else text
 
     def plural(self, singular: str, plural: str, count: int, /, **params: object) -> str:
         text = self._catalog.ngettext(singular, plural, count)
-        return text.format(count=count, **params)
+        return text.format(count=count, **self._phrases_translated(params))
+
+    def _phrases_translated(self, params: dict[str, object]) -> dict[str, object]:
+        for value in params.values():
+            if type(value) is Phrase:
+                return {
+                    name: self(value) if type(value) is Phrase else value
+                    for name, value in params.items()
+                }
+        return params

@@ -39,7 +39,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from bot.domain.syntax_wording import Phrase, toml_detail
+from bot.domain.syntax_wording import toml_detail
 from bot.i18n import DEFAULT_LANGUAGE, N_, SUPPORTED_LANGUAGES, Translator
 from bot.timeutil import TimeInputError, parse_duration
 
@@ -262,12 +262,8 @@ class SettingsProblem:
     params: Mapping[str, object] = field(default_factory=dict)
 
     def render(self, translator: Translator, file_label: str) -> str:
-        params = {
-            name: translator(value) if isinstance(value, Phrase) else value
-            for name, value in self.params.items()
-        }
-        problem = translator(self.problem, **params)
-        fix = translator(self.fix, **params)
+        problem = translator(self.problem, **self.params)
+        fix = translator(self.fix, **self.params)
         if self.line is not None:
             return translator(
                 "{file}, line {line}, column {column}: {problem} Fix: {fix}",

@@ -30,7 +30,7 @@ from bot.domain.rules import (
     RuleSet,
     Threshold,
 )
-from bot.domain.syntax_wording import Phrase, toml_detail
+from bot.domain.syntax_wording import not_toml
 from bot.i18n import DEFAULT_LANGUAGE, N_, Translator
 
 E = TypeVar("E", bound=StrEnum)
@@ -53,11 +53,9 @@ class Message:
 
     def render(self, translate: Translator) -> str:
         values = {
-            name: value.render(translate) if isinstance(value, Message)
-            else translate(value) if isinstance(value, Phrase)
-            else value
+            name: value.render(translate) if isinstance(value, Message) else value
             for name, value in self.params.items()
-        }  # fmt: skip
+        }
         return translate(self.msgid, **values)
 
 
@@ -541,13 +539,10 @@ def load_rule_set(path: Path | str, language: str = DEFAULT_LANGUAGE) -> RuleSet
             _msg(N_("save it as UTF-8 in a text editor.")),
         ) from error
     except tomllib.TOMLDecodeError as error:
-        found = toml_detail(error)
+        message, params = not_toml(error)
         raise context.error(
             "",
-            _msg(N_("The file is not valid TOML ({detail})."), detail=found.explanation)
-            if found.line is None
-            else _msg(N_("The file is not valid TOML (line {line}, column {column}: {detail})."),
-                      line=found.line, column=found.column, detail=found.explanation),
+            _msg(message, **params),
             _msg(N_("correct the syntax at the position shown.")),
         ) from error
     except ValueError as error:  # tomllib lets Python's limit on a number's digits through

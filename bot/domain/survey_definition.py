@@ -24,8 +24,8 @@ from enum import StrEnum
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from bot.domain.syntax_wording import Phrase, yaml_detail
-from bot.i18n import N_
+from bot.domain.syntax_wording import yaml_detail
+from bot.i18n import N_, Phrase
 from bot.timeutil import TimeInputError, parse_duration, parse_local_datetime
 
 # ---- limits -------------------------------------------------------------------------------------
@@ -193,11 +193,7 @@ class Problem:
 
     def render(self, translate: object) -> str:
         """``translate`` is a Translator; the line is prefixed the same way in every language."""
-        params = {
-            name: translate(value) if isinstance(value, Phrase) else value  # type: ignore[operator]
-            for name, value in self.params.items()
-        }
-        text = translate(self.message, **params)  # type: ignore[operator]
+        text = translate(self.message, **self.params)  # type: ignore[operator]
         if self.line:
             return translate(N_("Line {line}: {problem}"), line=self.line, problem=text)  # type: ignore[operator]
         return text

@@ -11,13 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.i18n import N_
-
-
-class Phrase(str):
-    """A message id given as a parameter of a problem: translated when the problem is shown."""
-
-    __slots__ = ()
+from bot.i18n import N_, Phrase
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,3 +101,14 @@ def toml_detail(error: Exception) -> SyntaxDetail:
 def yaml_detail(problem: str) -> str:
     """PyYAML's ``problem`` (or ``context``) of a marked error, as a Phrase where known."""
     return _explained(problem, _YAML_EXPLANATIONS)
+
+
+def not_toml(error: Exception) -> tuple[str, dict[str, object]]:
+    """The message (an id) and its parameters for a file tomllib refused."""
+    found = toml_detail(error)
+    if found.line is None:
+        return N_("The file is not valid TOML ({detail})."), {"detail": found.explanation}
+    return (
+        N_("The file is not valid TOML (line {line}, column {column}: {detail})."),
+        {"line": found.line, "column": found.column, "detail": found.explanation},
+    )

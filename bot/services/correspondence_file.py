@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.correspondence_check import CATEGORY_LABELS
 from bot.domain.models import MotionCategory
-from bot.domain.syntax_wording import Phrase, toml_detail
+from bot.domain.syntax_wording import not_toml
 from bot.i18n import N_, Translator
 from bot.services.correspondence_create import MaterialDraft, MotionDraft
 from bot.timeutil import LJUBLJANA, TimeInputError, parse_local_datetime
@@ -37,8 +37,7 @@ class FileProblem:
     lists_categories: bool = False  # the message has {categories}: every category, explained
 
     def text(self, _: Translator) -> str:
-        params = {name: _(value) if isinstance(value, Phrase) else value
-                  for name, value in self.params.items()}  # fmt: skip
+        params = dict(self.params)
         if self.lists_categories:
             params["categories"] = ", ".join(
                 f"{category.value} ({_(CATEGORY_LABELS[category])})" for category in MotionCategory
@@ -73,11 +72,8 @@ def read_session_file(path: Path, now: datetime, zone: ZoneInfo = LJUBLJANA) -> 
     except UnicodeDecodeError:
         return _failed("", N_("The file is not UTF-8 text; save it as UTF-8."))
     except tomllib.TOMLDecodeError as error:
-        found = toml_detail(error)
-        if found.line is None:
-            return _failed("", N_("The file is not valid TOML ({detail})."), detail=found.explanation)
-        return _failed("", N_("The file is not valid TOML (line {line}, column {column}: {detail})."),
-                       line=found.line, column=found.column, detail=found.explanation)  # fmt: skip
+        message, params = not_toml(error)
+        return _failed("", message, **params)
     except ValueError:  # tomllib refuses integers of thousands of digits with a plain ValueError
         return _failed("", N_("The file is not valid TOML: a number has too many digits."))
     return parse_session_mapping(data, path.parent, now, zone)

@@ -29,7 +29,6 @@ from bot.domain.models import (
     VoteKind,
 )
 from bot.domain.rules import RuleSet
-from bot.domain.syntax_wording import Phrase
 from bot.i18n import N_, Translator
 from bot.timeutil import LJUBLJANA, format_local
 from storage.repositories import Repositories
@@ -58,8 +57,6 @@ class Problem:
                 value = format_local(value, _.language)
             elif isinstance(value, Problem):
                 value = value.render(_)
-            elif isinstance(value, Phrase):
-                value = _(value)
             params[name] = value
         return _(self.message, **params)
 

@@ -11,8 +11,8 @@ import yaml
 
 from bot.domain.rules_loader import RuleSetError, load_rule_set
 from bot.domain.survey_definition import parse_definition
-from bot.domain.syntax_wording import Phrase, toml_detail, yaml_detail
-from bot.i18n import Translator
+from bot.domain.syntax_wording import toml_detail, yaml_detail
+from bot.i18n import Phrase, Translator
 from bot.services.correspondence_file import read_session_file
 from bot.services.live_convening_file import parse_convening
 
