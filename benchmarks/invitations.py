@@ -35,6 +35,7 @@ from bot.services.invitations import issue_codes
 from bot.transport.telegram import TelegramTransport
 from storage.database import Database
 from tests.support.fake_telegram import FakeMessage, FakeTelegram, FakeUser
+from benchmarks.keys import BENCH_KEYS
 
 GOAL_SHARE_OF_LIMIT = 0.9
 GLOBAL_LIMIT, PER_CHAT_LIMIT = 30, 1
@@ -109,7 +110,7 @@ async def _send_and_watch(
 
 
 async def run(work_dir: Path, synapse: SynapseServer) -> Result:
-    db = await Database.open(work_dir / "invitations.sqlite3")
+    db = await Database.open(work_dir / "invitations.sqlite3", BENCH_KEYS)
     await populate(db, COUNCILS, MEMBERS_PER_COUNCIL, 0)
     bodies = await council_ids(db)
     members = [person for body in bodies for person in await voting_member_ids(db.read, body)]

@@ -45,6 +45,7 @@ from storage.database import Database
 from tests.support.bot_process import BotProcess
 from tests.support.fake_telegram import FakeTelegram
 from tests.support.harness import MatrixMember, Seen
+from benchmarks.keys import BENCH_KEYS
 
 GOAL_ADDED = 0.20
 MEMBERS = 35
@@ -184,7 +185,7 @@ async def vote(member: MatrixMember, times: list[float], first_steps: list[float
 
 async def _prepare_database(path: Path, member_ids: dict[int, str]) -> tuple[int, dict[int, str]]:
     """The council with its members' Matrix IDs; returns its body id and the codes."""
-    db = await Database.open(path)
+    db = await Database.open(path, BENCH_KEYS)
     try:
         body_id = (await council_ids(db))[0]
         codes = {item.person.id: item.code for item in await issue_codes(db, datetime.now(UTC), 14)}
@@ -232,7 +233,7 @@ async def _echo_round(voters: list[Voter]) -> None:
 
 
 async def _bot_round(voters: list[Voter], database: Path, body_id: int) -> None:
-    db = await Database.open(database)  # a second process on the file, as the CLI is
+    db = await Database.open(database, BENCH_KEYS)  # a second process on the file, as the CLI is
     try:
         now = datetime.now(UTC)
         await convene(db, [body_id], motions=1, deadline=now + timedelta(days=2), now=now,
@@ -255,7 +256,7 @@ async def run(work_dir: Path, synapse: SynapseServer) -> Result:
 
 async def _measure(work_dir: Path, synapse: SynapseServer) -> Result:
     database = work_dir / "matrix.sqlite3"
-    db = await Database.open(database)
+    db = await Database.open(database, BENCH_KEYS)
     await populate(db, 1, MEMBERS, 0)
     members = await voting_member_ids(db.read, (await council_ids(db))[0])
     await db.close()

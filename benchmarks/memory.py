@@ -14,6 +14,7 @@ from bot.timeutil import utc_now
 from storage.database import Database
 from tests.support.bot_process import BotProcess
 from tests.support.fake_telegram import FakeTelegram
+from benchmarks.keys import BENCH_KEYS
 
 GOAL_MIB = 150
 COUNCILS, MEMBERS_PER_COUNCIL, ORGANISATIONS = 220, 15, 212
@@ -22,7 +23,7 @@ ACTIVE_USERS = 200
 
 async def run(work_dir: Path, synapse: SynapseServer) -> Result:
     database = work_dir / "memory.sqlite3"
-    db = await Database.open(database)
+    db = await Database.open(database, BENCH_KEYS)
     await populate(db, COUNCILS, MEMBERS_PER_COUNCIL, ORGANISATIONS)
     codes = [item.code for item in await issue_codes(db, utc_now(), 14)][:ACTIVE_USERS]
     members = len(await db.read.persons.list())

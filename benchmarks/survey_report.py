@@ -41,6 +41,7 @@ from bot.services.survey_store import check_definition, contacts_of, store_surve
 from storage.database import Database
 from storage.records import SurveyAnswer
 from storage.repositories.survey_progress import SurveySource
+from benchmarks.keys import BENCH_KEYS
 
 GOAL_SECONDS = 2.0
 ORGANISATIONS = 212
@@ -171,7 +172,7 @@ def answers_of(definition: SurveyDefinition, rng: random.Random) -> dict[str, An
 
 async def prepare(path: Path) -> tuple[int, int, int]:
     """The roster, the survey opened and the answers stored; (survey id, asked, answered)."""
-    db = await Database.open(path)
+    db = await Database.open(path, BENCH_KEYS)
     try:
         await populate(db, 0, 0, ORGANISATIONS)
         now = datetime.now(UTC)
@@ -209,7 +210,7 @@ async def time_reports(path: Path, survey_id: int) -> list[dict[str, float]]:
     from bot.services.survey_reports import load_report_data, render_survey_report
 
     _ = Translator("sl")
-    db = await Database.open(path)
+    db = await Database.open(path, BENCH_KEYS)
     timings = []
     try:
         for _round in range(REPORTS):

@@ -46,6 +46,7 @@ from bot.transport.events import (
     Sender,
 )
 from storage.database import Database
+from benchmarks.keys import BENCH_KEYS
 
 GOAL_VOTES_PER_SECOND = 2000
 GOAL_SHARE_OF_BASELINE = 0.5
@@ -242,7 +243,7 @@ def _ms(seconds: float) -> str:
 
 
 async def run(work_dir: Path, synapse: SynapseServer) -> Result:
-    db = await Database.open(work_dir / "votes.sqlite3")
+    db = await Database.open(work_dir / "votes.sqlite3", BENCH_KEYS)
     now = datetime.now(UTC)
     await populate(db, COUNCILS, MEMBERS_PER_COUNCIL, 0)
     bodies = await council_ids(db)

@@ -19,11 +19,13 @@ from bot.cli_common import (
     CliError,
     ConfigurationError,
     TranslatedGroup,
+    missing_secret_key_message,
     open_database,
     pass_cli,
     run_async,
 )
 from bot.i18n import N_, SUPPORTED_LANGUAGES, Translator
+from bot.server_keys import SECRET_KEY_ENV, new_secret_key
 from bot.timeutil import format_duration
 from config.settings import (
     MATRIX_ACCESS_TOKEN_ENV,
@@ -60,6 +62,9 @@ from config.settings import (
 )
 @click.pass_context
 def main(ctx: click.Context, config_path: Path | None, lang: str | None) -> None:
+    # Everything a command writes (database, backups, exports, minutes, the Matrix store) may
+    # hold votes or keys: readable by the owner only (docs/SECURITY.md).
+    os.umask(0o077)
     ctx.obj = CliContext(config_path=config_path, language=lang, environ=os.environ)
 
 
@@ -115,6 +120,16 @@ def init_command(cli: CliContext, target: Path | None, database: str | None, for
     else:
         click.echo(_("Created the database {path}.", path=settings.database_path))
     click.echo("")
+    if settings.server_keys is None:
+        click.echo(
+            _(
+                "The server's secret key, made now and written nowhere: keep it with the other "
+                "secrets and export it for every sejabot command (without it nobody can count "
+                "secret ballots cast before a restart):"
+            )
+        )
+        click.echo(f"  export {SECRET_KEY_ENV}={new_secret_key()}")
+        click.echo("")
     click.echo(_("Next steps:"))
     steps = (
         _(
@@ -137,6 +152,14 @@ def init_command(cli: CliContext, target: Path | None, database: str | None, for
     )
     for number, step in enumerate(steps, start=1):
         click.echo(f"  {number}. {step}")
+
+
+@main.command(
+    "secret-key",
+    help=N_("Print a new server secret key for SEJABOT_SECRET_KEY (it is stored nowhere)."),
+)
+def secret_key_command() -> None:
+    click.echo(new_secret_key())
 
 
 @main.command(
@@ -175,6 +198,7 @@ def summary_lines(settings: Settings, _: Translator) -> list[str]:
         _("Time zone: {value}", value=settings.timezone),
         _("Database: {path} ({state})", path=settings.database_path, state=database_state),
         _("Default rules of procedure: {value}", value=settings.default_rule_set),
+        _("Server secret key {env}: {secret}", env=SECRET_KEY_ENV, secret=state(settings.bot.secret_key)),
         _(
             "Telegram: {state}; bot: {username}; mode: {mode}; {env}: {secret}",
             state=on_off(telegram.enabled),
@@ -228,11 +252,16 @@ def _durations(values: tuple[timedelta, ...]) -> str:
 
 
 def _warnings(settings: Settings, _: Translator) -> list[str]:
+    warnings = []
+    if settings.server_keys is None:
+        warnings.append(missing_secret_key_message(_))
     name = settings.default_rule_set
-    if any((folder / f"{name}.toml").is_file() for folder in settings.rules_search_path):
-        return []
-    folders = ", ".join(str(folder) for folder in settings.rules_search_path)
-    return [_("the rule set {name} was not found in {folders}.", name=name, folders=folders)]
+    if not any((folder / f"{name}.toml").is_file() for folder in settings.rules_search_path):
+        folders = ", ".join(str(folder) for folder in settings.rules_search_path)
+        warnings.append(
+            _("the rule set {name} was not found in {folders}.", name=name, folders=folders)
+        )
+    return warnings
 
 
 def _write_configuration(target: Path, text: str, force: bool, _: Translator) -> None:
@@ -267,8 +296,8 @@ def _write_configuration(target: Path, text: str, force: bool, _: Translator) ->
 
 
 async def _prepare_database(settings: Settings, _: Translator) -> None:
-    async with open_database(settings, _):
-        pass  # opening applies the migrations
+    async with open_database(settings, _, keys_required=False):
+        pass  # opening applies the migrations; nothing is written that needs the keys
 
 
 def _register_command_groups() -> None:

@@ -88,7 +88,7 @@ def parse_anchor(text: str, _: Translator) -> Anchor:
 async def _verify(settings: Settings, anchors: list[Anchor], _: Translator) -> VerificationResult:
     from bot.services.audit import verify
 
-    async with open_database(settings, _) as db:
+    async with open_database(settings, _, keys_required=False) as db:
         return await verify(db, anchors)
 
 
@@ -108,7 +108,7 @@ def head_command(cli: CliContext) -> None:
 async def _head(settings: Settings, _: Translator) -> ChainHead:
     from bot.services.audit import chain_head
 
-    async with open_database(settings, _) as db:
+    async with open_database(settings, _, keys_required=False) as db:
         return await chain_head(db)
 
 
@@ -128,7 +128,7 @@ def show_command(cli: CliContext, last: int | None) -> None:
 
 async def _show(settings: Settings, last: int | None, _: Translator) -> int:
     """Prints the entries page by page; returns how many were shown."""
-    async with open_database(settings, _) as db:
+    async with open_database(settings, _, keys_required=False) as db:
         if last is not None:
             entries = await db.read.audit.latest(last)
             for entry in entries:

@@ -21,6 +21,7 @@ from typing import IO, TYPE_CHECKING, Any, TypeVar
 import click
 
 from bot.i18n import DEFAULT_LANGUAGE, Translator
+from bot.server_keys import SECRET_KEY_ENV
 from config.settings import Settings, SettingsError, load_settings, peek_language
 
 if TYPE_CHECKING:
@@ -100,17 +101,24 @@ def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
 
 @asynccontextmanager
 async def open_database(
-    settings: Settings, translator: Translator | None = None
+    settings: Settings, translator: Translator | None = None, *, keys_required: bool = True
 ) -> AsyncIterator[Database]:
-    """Open (and migrate) the configured database; failures become clean CLI errors."""
+    """Open (and migrate) the configured database; failures become clean CLI errors.
+
+    Every command that may write needs the server's keys (SEJABOT_SECRET_KEY): they seal
+    secret ballots and sign audit entries. Only reading commands pass ``keys_required=False``.
+    """
     # Imported here so commands that never touch the database start without loading storage.
     from storage.database import Database
     from storage.errors import StorageError
 
     _ = translator or Translator(settings.language)
     path = settings.database_path
+    keys = settings.server_keys
+    if keys is None and keys_required:
+        raise CliError(missing_secret_key_message(_), _)
     try:
-        database = await Database.open(path)
+        database = await Database.open(path, keys)
     except StorageError as error:
         # Storage errors (a newer schema, no write-ahead logging) carry their own translation.
         explain = getattr(error, "message", None)
@@ -129,6 +137,15 @@ async def open_database(
         yield database
     finally:
         await database.close()
+
+
+def missing_secret_key_message(_: Translator) -> str:
+    return _(
+        "{env} is not set; it seals secret ballots and signs the audit trail. "
+        "Fix: export {env}=<the value sejabot init printed>; a new deployment gets one "
+        "from: sejabot secret-key",
+        env=SECRET_KEY_ENV,
+    )
 
 
 # --- translated help ---------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     AfterValidator,
+    field_validator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -41,6 +42,7 @@ from pydantic_core import PydanticCustomError
 
 from bot.domain.syntax_wording import toml_detail
 from bot.i18n import DEFAULT_LANGUAGE, N_, SUPPORTED_LANGUAGES, Translator
+from bot.server_keys import SECRET_KEY_ENV, InvalidSecretKey, ServerKeys
 from bot.timeutil import TimeInputError, parse_duration
 
 EXAMPLE_PATH = Path(__file__).with_name("sejabot.example.toml")
@@ -52,6 +54,7 @@ MATRIX_ACCESS_TOKEN_ENV = "SEJABOT_MATRIX_ACCESS_TOKEN"
 
 # Keys that hold secrets: refused in the file, read only from these variables.
 SECRET_KEYS: Mapping[tuple[str, str], str] = {
+    ("bot", "secret_key"): SECRET_KEY_ENV,
     ("telegram", "token"): TELEGRAM_TOKEN_ENV,
     ("matrix", "password"): MATRIX_PASSWORD_ENV,
     ("matrix", "access_token"): MATRIX_ACCESS_TOKEN_ENV,
@@ -149,6 +152,20 @@ class BotSettings(_Section):
     default_rule_set: RuleSetName = "gornji-grad-2016"
     # Extra folders searched for rule sets (<name>.toml) before the built-in config/rules.
     rules_dirs: tuple[ConfigPath, ...] = ()
+    # Only from SEJABOT_SECRET_KEY: seals secret ballots, signs the audit trail (bot/server_keys.py).
+    secret_key: SecretStr | None = Field(default=None, repr=False)
+
+    @field_validator("secret_key")
+    @classmethod
+    def _secret_key_form(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            try:
+                ServerKeys.from_secret(value.get_secret_value())
+            except InvalidSecretKey:
+                raise PydanticCustomError(
+                    "sejabot_secret_key", "not a secret key as sejabot init prints it"
+                ) from None
+        return value
 
 
 class TelegramSettings(_Section):
@@ -237,6 +254,12 @@ class Settings(_Section):
     @property
     def default_rule_set(self) -> str:
         return self.bot.default_rule_set
+
+    @property
+    def server_keys(self) -> ServerKeys | None:
+        """The keys derived from SEJABOT_SECRET_KEY, or None when it is not set."""
+        secret = self.bot.secret_key
+        return None if secret is None else ServerKeys.from_secret(secret.get_secret_value())
 
     @property
     def rules_search_path(self) -> tuple[Path, ...]:
@@ -581,6 +604,10 @@ _PROBLEMS: Mapping[str, tuple[str, str]] = {
         N_("{value} is not a Matrix server name."),
         N_('Write only the server name, e.g. "matrix.example.org".'),
     ),
+    "sejabot_secret_key": (
+        N_("the value of {env} is not a secret key (32 random bytes in base64)."),
+        N_("Export the value sejabot init printed, or a new one from: sejabot secret-key"),
+    ),
     "sejabot_bot_username": (
         N_("{value} is not a Telegram bot username."),
         N_(
@@ -623,6 +650,7 @@ def _problem_from_pydantic(entry: Mapping[str, Any]) -> SettingsProblem:
         "limit": context.get("ge", context.get("le", context.get("gt", context.get("lt", "")))),
         "section": key,
         "detail": entry.get("msg", ""),
+        "env": SECRET_KEY_ENV,
     }
     return SettingsProblem(problem, fix, key=key, params=params)
 

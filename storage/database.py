@@ -13,9 +13,12 @@ from typing import Any, Self, TypeVar
 
 import aiosqlite
 
+from bot.server_keys import ServerKeys
+
 from bot.i18n import N_, Translator
 from storage.direct_writer import DirectWriter, Outcome, Unit
 from storage.errors import StorageError
+from storage.files import owner_only_database, owner_only_file
 from storage.migrations import migrate, schema_version
 from storage.repositories import Repositories
 
@@ -55,8 +58,10 @@ class Database:
         writer: aiosqlite.Connection,
         reader: aiosqlite.Connection,
         direct: DirectWriter,
+        keys: ServerKeys | None = None,
     ) -> None:
         self._path = path
+        self._keys = keys
         self._writer = writer
         self._reader = reader
         self._direct = direct
@@ -65,17 +70,20 @@ class Database:
         self._write_lock = asyncio.Lock()
         self._writing_task: asyncio.Task[object] | None = None
         self._closed = False
-        self._read = Repositories(reader)
-        self._write = Repositories(writer)
+        self._read = Repositories(reader, keys)
+        self._write = Repositories(writer, keys)
 
     @classmethod
-    async def open(cls, path: str | Path) -> Database:
+    async def open(cls, path: str | Path, keys: ServerKeys | None = None) -> Database:
         """Create the folder and file if needed, set the pragmas and apply pending migrations.
+
+        ``keys`` (bot/server_keys.py) seal secret ballots and sign audit entries; without them
+        a secret ballot is refused (``ServerKeysMissing``) and audit entries stay unsigned.
 
         Raises ``DatabaseTooNew`` when the file was written by a newer Sejabot.
         """
         path = Path(path)
-        await asyncio.to_thread(path.parent.mkdir, parents=True, exist_ok=True)
+        await asyncio.to_thread(owner_only_database, path)
         # isolation_level=None: the module issues no implicit BEGIN; transaction() does.
         writer = await aiosqlite.connect(path, isolation_level=None)
         reader: aiosqlite.Connection | None = None
@@ -85,17 +93,21 @@ class Database:
             uri = f"{path.resolve().as_uri()}?mode=ro"
             reader = await aiosqlite.connect(uri, uri=True, isolation_level=None)
             await _configure_reader(reader)
-            direct = await DirectWriter.open(path, _configure_direct_writer)
+            direct = await DirectWriter.open(path, _configure_direct_writer, keys)
         except BaseException:
             if reader is not None:
                 await reader.close()
             await writer.close()
             raise
-        return cls(path, writer, reader, direct)
+        return cls(path, writer, reader, direct, keys)
 
     @property
     def path(self) -> Path:
         return self._path
+
+    @property
+    def keys(self) -> ServerKeys | None:
+        return self._keys
 
     @property
     def read(self) -> Repositories:
@@ -229,6 +241,7 @@ async def _configure_writer(connection: aiosqlite.Connection, path: Path) -> Non
     # cut (NORMAL in WAL mode only survives a crash of the process). Group commit pays the
     # disk's flush once per batch of events.
     await connection.execute("PRAGMA synchronous=FULL")
+    await connection.execute("PRAGMA secure_delete=ON")  # deleted sealed ballots leave zeros
 
 
 def _configure_direct_writer(connection: sqlite3.Connection) -> None:
@@ -236,6 +249,7 @@ def _configure_direct_writer(connection: sqlite3.Connection) -> None:
     connection.execute("PRAGMA foreign_keys=ON")
     connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     connection.execute("PRAGMA synchronous=FULL")
+    connection.execute("PRAGMA secure_delete=ON")
 
 
 async def _configure_reader(connection: aiosqlite.Connection) -> None:
@@ -251,6 +265,7 @@ async def backup_file(source: Path, target: Path) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_name(target.name + ".partial")
         partial.unlink(missing_ok=True)
+        owner_only_file(partial)
         with contextlib.closing(
             sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
         ) as src:

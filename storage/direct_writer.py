@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from bot.server_keys import ServerKeys
 from storage.repositories import Repositories
 from storage.repositories.base import Params
 from storage.statement_cache import StatementCache
@@ -116,27 +117,35 @@ class DirectWriter:
 
     @classmethod
     async def open(
-        cls, path: Path, configure: Callable[[sqlite3.Connection], None]
+        cls,
+        path: Path,
+        configure: Callable[[sqlite3.Connection], None],
+        keys: ServerKeys | None = None,
     ) -> DirectWriter:
         loop = asyncio.new_event_loop()
         thread = threading.Thread(target=loop.run_forever, name="sejabot-writer", daemon=True)
         thread.start()
         writer = cls(loop, thread)
         try:
-            await writer._on_thread(writer._connect(path, configure))
+            await writer._on_thread(writer._connect(path, configure, keys))
         except BaseException:
             await writer.close()
             raise
         return writer
 
-    async def _connect(self, path: Path, configure: Callable[[sqlite3.Connection], None]) -> None:
+    async def _connect(
+        self,
+        path: Path,
+        configure: Callable[[sqlite3.Connection], None],
+        keys: ServerKeys | None,
+    ) -> None:
         # isolation_level=None: no implicit BEGIN; the transaction below says when.
         connection = sqlite3.connect(path, isolation_level=None)
         connection.row_factory = sqlite3.Row
         configure(connection)
         self._connection = connection
         self._cache = StatementCache(connection)
-        self._repos = Repositories(DirectStatements(connection, self._cache))  # type: ignore[arg-type]
+        self._repos = Repositories(DirectStatements(connection, self._cache), keys)  # type: ignore[arg-type]
 
     async def run_batch(self, units: Sequence[Unit]) -> list[Outcome]:
         """Run the units' bodies in ONE transaction on the writer's thread: a body that raises

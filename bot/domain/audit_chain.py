@@ -55,6 +55,16 @@ class AuditKind(StrEnum):
     SESSION_INVITATION_SENT = "session_invitation_sent"
     SESSION_CLOSED = "session_closed"
     OUTCOME = "outcome"
+    # Written by storage when a secret round closes, one per ballot, in receipt order: the
+    # ballot as counted (receipt and choice or marks), so a later change to a ballot is found.
+    SECRET_BALLOT_COUNTED = "secret_ballot_counted"
+    ELECTION_BALLOT_COUNTED = "election_ballot_counted"
+
+# The only kinds that may name a receipt: a counted ballot is published with it anyway, and
+# these entries are written all at once at the close, in receipt order, naming nobody.
+RECEIPT_KINDS = frozenset(
+    {AuditKind.SECRET_BALLOT_COUNTED.value, AuditKind.ELECTION_BALLOT_COUNTED.value}
+)
 
 
 PARTICIPATION_KINDS = frozenset(
@@ -96,7 +106,7 @@ def canonical_details(kind: str, details: Mapping[str, DetailValue]) -> str:
     for key, value in details.items():
         if not isinstance(key, str) or not _NAME.match(key):
             raise InvalidAuditEntry(f"detail key {key!r} is not a lower-case name")
-        if key in FORBIDDEN_DETAIL_KEYS:
+        if key in FORBIDDEN_DETAIL_KEYS and not (key == "receipt" and kind in RECEIPT_KINDS):
             raise InvalidAuditEntry(f"detail {key!r} would put a secret into the audit trail")
         if kind in PARTICIPATION_KINDS and key in BALLOT_CONTENT_KEYS:
             raise InvalidAuditEntry(f"a {kind} entry must not say what was voted ({key!r})")
@@ -134,6 +144,9 @@ class ChainEntry:
     details: str  # canonical JSON of a flat object
     prev_hash: str
     hash: str
+    # HMAC of ``hash`` under the server's audit key (bot/server_keys.py); outside the hash, so
+    # anyone can check the chain, and only the server can sign a new entry. None: unsigned.
+    mac: str | None = None
 
     @property
     def facts(self) -> dict[str, DetailValue]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import aiosqlite
 
+from bot.server_keys import ServerKeys
+
 from storage.repositories.accounts import AccountRepository
 from storage.repositories.attendance import AttendanceRepository
 from storage.repositories.audit import AuditRepository
@@ -58,30 +60,30 @@ class Repositories:
         "votes",
     )
 
-    def __init__(self, connection: aiosqlite.Connection) -> None:
-        self.bodies = BodyRepository(connection)
-        self.organisations = OrganisationRepository(connection)
-        self.persons = PersonRepository(connection)
-        self.memberships = MembershipRepository(connection)
-        self.accounts = AccountRepository(connection)
-        self.invitations = InvitationRepository(connection)
-        self.sessions = SessionRepository(connection)
-        self.motions = MotionRepository(connection)
-        self.materials = MaterialRepository(connection)
-        self.deliveries = DeliveryRepository(connection)
-        self.attendance = AttendanceRepository(connection)
-        self.rounds = VoteRoundRepository(connection)
-        self.votes = VoteRepository(connection)
-        self.secret_ballots = SecretBallotRepository(connection)
-        self.elections = ElectionRepository(connection)
-        self.surveys = SurveyRepository(connection)
-        self.survey_progress = SurveyProgressRepository(connection)
-        self.processed_updates = ProcessedUpdateRepository(connection)
-        self.correspondence = CorrespondenceRepositories(connection)
-        self.live = LiveRepositories(connection)
-        self.audit = AuditRepository(connection)
-        self.sent_messages = SentMessageRepository(connection)
-        self.pending_replies = PendingReplyRepository(connection)
+    def __init__(self, connection: aiosqlite.Connection, keys: ServerKeys | None = None) -> None:
+        self.bodies = BodyRepository(connection, keys)
+        self.organisations = OrganisationRepository(connection, keys)
+        self.persons = PersonRepository(connection, keys)
+        self.memberships = MembershipRepository(connection, keys)
+        self.accounts = AccountRepository(connection, keys)
+        self.invitations = InvitationRepository(connection, keys)
+        self.sessions = SessionRepository(connection, keys)
+        self.motions = MotionRepository(connection, keys)
+        self.materials = MaterialRepository(connection, keys)
+        self.deliveries = DeliveryRepository(connection, keys)
+        self.attendance = AttendanceRepository(connection, keys)
+        self.rounds = VoteRoundRepository(connection, keys)
+        self.votes = VoteRepository(connection, keys)
+        self.secret_ballots = SecretBallotRepository(connection, keys)
+        self.elections = ElectionRepository(connection, keys)
+        self.surveys = SurveyRepository(connection, keys)
+        self.survey_progress = SurveyProgressRepository(connection, keys)
+        self.processed_updates = ProcessedUpdateRepository(connection, keys)
+        self.correspondence = CorrespondenceRepositories(connection, keys)
+        self.live = LiveRepositories(connection, keys)
+        self.audit = AuditRepository(connection, keys)
+        self.sent_messages = SentMessageRepository(connection, keys)
+        self.pending_replies = PendingReplyRepository(connection, keys)
 
 
 __all__ = ["Repositories"]

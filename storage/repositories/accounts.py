@@ -52,7 +52,7 @@ class AccountRepository(Repository):
         if existing.person_id != person_id:
             raise AccountAlreadyLinked(platform, external_id, existing.person_id)
         if inserted:
-            await AuditRepository(self._connection).append(
+            await AuditRepository(self._connection, self._keys).append(
                 AuditKind.ACCOUNT_LINKED,
                 person_subject(person_id),
                 person_actor(person_id),
@@ -106,7 +106,7 @@ class AccountRepository(Repository):
         )
         if row is None:
             return False
-        await AuditRepository(self._connection).append(
+        await AuditRepository(self._connection, self._keys).append(
             AuditKind.ACCOUNT_UNLINKED,
             person_subject(row["person_id"]),
             actor,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime
 
 from bot.domain.audit_chain import (
@@ -21,7 +22,7 @@ from bot.domain.audit_chain import (
 from storage.columns import utc_text
 from storage.repositories.base import Repository
 
-COLUMNS = "seq, recorded_at, kind, subject, actor, details, prev_hash, hash"
+COLUMNS = "seq, recorded_at, kind, subject, actor, details, prev_hash, hash, mac"
 
 
 def entry_from_row(row: sqlite3.Row) -> ChainEntry:
@@ -34,6 +35,7 @@ def entry_from_row(row: sqlite3.Row) -> ChainEntry:
         details=row["details"],
         prev_hash=row["prev_hash"],
         hash=row["hash"],
+        mac=row["mac"],
     )
 
 
@@ -52,10 +54,13 @@ class AuditRepository(Repository):
 
         ``details`` is a small flat dict of facts (strings, integers, booleans, None): never a
         secret, never what a secret ballot says. Raises ``InvalidAuditEntry`` otherwise.
+        With the server's keys the entry is signed (``mac``); without them it stays unsigned.
         """
         entry = next_entry(await self.head(), utc_text(at), kind, subject, actor, details or {})
+        if self._keys is not None:
+            entry = replace(entry, mac=self._keys.sign(entry.hash.encode("ascii")))
         await self._run(
-            f"INSERT INTO audit_log ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO audit_log ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 entry.seq,
                 entry.recorded_at,
@@ -65,6 +70,7 @@ class AuditRepository(Repository):
                 entry.details,
                 entry.prev_hash,
                 entry.hash,
+                entry.mac,
             ),
         )
         return entry

@@ -8,6 +8,8 @@ from typing import Any, Protocol, TypeVar
 
 import aiosqlite
 
+from bot.server_keys import ServerKeys
+
 Params = Sequence[Any]
 T = TypeVar("T")
 
@@ -30,10 +32,12 @@ class PlainStatements(Protocol):
 class Repository:
     """Runs SQL on the connection it was given; never begins, commits or rolls back."""
 
-    __slots__ = ("_connection", "_plain")
+    __slots__ = ("_connection", "_keys", "_plain")
 
-    def __init__(self, connection: aiosqlite.Connection) -> None:
+    def __init__(self, connection: aiosqlite.Connection, keys: ServerKeys | None = None) -> None:
         self._connection = connection
+        # The server's keys (bot/server_keys.py), for the repositories that seal or sign.
+        self._keys = keys
         # The writer's own connection: each statement a plain call, no await per statement.
         self._plain: PlainStatements | None = (
             connection if getattr(connection, "runs_directly", False) else None  # type: ignore[assignment]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import aiosqlite
 
+from bot.server_keys import ServerKeys
+
 from storage.repositories.correspondence_drafts import CorrespondenceDraftRepository
 from storage.repositories.correspondence_messages import CorrespondenceMessageRepository
 from storage.repositories.correspondence_outcomes import CorrespondenceOutcomeRepository
@@ -17,9 +19,9 @@ class CorrespondenceRepositories:
 
     __slots__ = ("drafts", "messages", "outcomes", "progress", "reminders")
 
-    def __init__(self, connection: aiosqlite.Connection) -> None:
-        self.progress = CorrespondenceProgressRepository(connection)
-        self.messages = CorrespondenceMessageRepository(connection)
-        self.drafts = CorrespondenceDraftRepository(connection)
-        self.outcomes = CorrespondenceOutcomeRepository(connection)
-        self.reminders = CorrespondenceReminderRepository(connection)
+    def __init__(self, connection: aiosqlite.Connection, keys: ServerKeys | None = None) -> None:
+        self.progress = CorrespondenceProgressRepository(connection, keys)
+        self.messages = CorrespondenceMessageRepository(connection, keys)
+        self.drafts = CorrespondenceDraftRepository(connection, keys)
+        self.outcomes = CorrespondenceOutcomeRepository(connection, keys)
+        self.reminders = CorrespondenceReminderRepository(connection, keys)

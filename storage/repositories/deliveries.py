@@ -48,7 +48,7 @@ class DeliveryRepository(Repository):
             ),
         )
         if inserted:
-            await AuditRepository(self._connection).append(
+            await AuditRepository(self._connection, self._keys).append(
                 AuditKind.DELIVERY_CONFIRMED,
                 session_subject(confirmation.session_id),
                 person_actor(confirmation.person_id),

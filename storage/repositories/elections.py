@@ -123,7 +123,7 @@ class ElectionRepository(Repository):
         )
         assert row is not None
         opened = _round_from_row(row)
-        await AuditRepository(self._connection).append(
+        await AuditRepository(self._connection, self._keys).append(
             AuditKind.ELECTION_ROUND_OPENED,
             election_round_subject(election_id, opened.round),
             actor,
@@ -152,7 +152,7 @@ class ElectionRepository(Repository):
         if closed is None:
             raise UnknownVoteRound("election", election_id, round)
         if changed:
-            await AuditRepository(self._connection).append(
+            await AuditRepository(self._connection, self._keys).append(
                 AuditKind.ELECTION_ROUND_CLOSED,
                 election_round_subject(election_id, round),
                 actor,
@@ -213,7 +213,7 @@ class ElectionRepository(Repository):
                 "VALUES (?, ?, ?)",
                 [(receipt, election_id, candidate_id) for candidate_id in marks],
             )
-            await AuditRepository(self._connection).append(
+            await AuditRepository(self._connection, self._keys).append(
                 AuditKind.ELECTION_PARTICIPATION,
                 election_round_subject(election_id, round),
                 person_actor(person_id),

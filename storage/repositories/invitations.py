@@ -49,7 +49,7 @@ class InvitationRepository(Repository):
             (code_hash, person_id, organisation_id, utc_text(created_at), utc_text(expires_at)),
         )
         assert row is not None
-        await AuditRepository(self._connection).append(
+        await AuditRepository(self._connection, self._keys).append(
             AuditKind.INVITATION_CODE_ISSUED,
             person_subject(person_id),
             actor,
@@ -102,7 +102,7 @@ class InvitationRepository(Repository):
             (stamp, person_id, stamp),
         )
         if revoked:
-            await AuditRepository(self._connection).append(
+            await AuditRepository(self._connection, self._keys).append(
                 AuditKind.INVITATION_CODES_REVOKED,
                 person_subject(person_id),
                 actor,

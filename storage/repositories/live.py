@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import aiosqlite
 
+from bot.server_keys import ServerKeys
+
 from storage.repositories.live_drafts import LiveDraftRepository
 from storage.repositories.live_elections import LiveElectionRepository
 from storage.repositories.live_presence import LivePresenceRepository
@@ -14,9 +16,9 @@ from storage.repositories.live_sessions import LiveSessionRepository
 class LiveRepositories:
     __slots__ = ("drafts", "elections", "presence", "rounds", "sessions")
 
-    def __init__(self, connection: aiosqlite.Connection) -> None:
-        self.sessions = LiveSessionRepository(connection)
-        self.presence = LivePresenceRepository(connection)
-        self.rounds = LiveRoundRepository(connection)
-        self.elections = LiveElectionRepository(connection)
-        self.drafts = LiveDraftRepository(connection)
+    def __init__(self, connection: aiosqlite.Connection, keys: ServerKeys | None = None) -> None:
+        self.sessions = LiveSessionRepository(connection, keys)
+        self.presence = LivePresenceRepository(connection, keys)
+        self.rounds = LiveRoundRepository(connection, keys)
+        self.elections = LiveElectionRepository(connection, keys)
+        self.drafts = LiveDraftRepository(connection, keys)

@@ -55,7 +55,7 @@ class VoteRoundRepository(Repository):
         )
         assert row is not None
         opened = round_from_row(row)
-        await AuditRepository(self._connection).append(
+        await AuditRepository(self._connection, self._keys).append(
             AuditKind.VOTE_ROUND_OPENED,
             motion_round_subject(motion_id, opened.round),
             actor,
@@ -108,7 +108,7 @@ class VoteRoundRepository(Repository):
         if closed is None:
             raise UnknownVoteRound("motion", motion_id, round)
         if changed:
-            await AuditRepository(self._connection).append(
+            await AuditRepository(self._connection, self._keys).append(
                 AuditKind.VOTE_ROUND_CLOSED,
                 motion_round_subject(motion_id, round),
                 actor,

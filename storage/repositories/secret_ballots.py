@@ -97,7 +97,7 @@ class SecretBallotRepository(Repository):
                 if is_unique_violation(error):
                     raise DuplicateReceipt(f"receipt already used in round {round}") from error
                 raise
-            await AuditRepository(self._connection).append(
+            await AuditRepository(self._connection, self._keys).append(
                 AuditKind.SECRET_PARTICIPATION,
                 motion_round_subject(motion_id, round),
                 person_actor(person_id),

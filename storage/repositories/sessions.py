@@ -148,7 +148,7 @@ class SessionRepository(Repository):
         at: datetime,
         actor: str,
     ) -> None:
-        await AuditRepository(self._connection).append(
+        await AuditRepository(self._connection, self._keys).append(
             AuditKind.SESSION_STATUS,
             session_subject(session_id),
             actor,

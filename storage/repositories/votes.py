@@ -55,11 +55,11 @@ class VoteRepository(Repository):
                 raise DuplicateVote("motion", vote.motion_id, vote.round, vote.person_id) from error
             raise
         if inserted == 0:
-            vote_round = await VoteRoundRepository(self._connection).get(vote.motion_id, vote.round)
+            vote_round = await VoteRoundRepository(self._connection, self._keys).get(vote.motion_id, vote.round)
             if vote_round is None:
                 raise UnknownVoteRound("motion", vote.motion_id, vote.round)
             raise VoteKindMismatch(vote.motion_id, vote.round, vote_round.vote_kind)
-        await AuditRepository(self._connection).append(
+        await AuditRepository(self._connection, self._keys).append(
             AuditKind.VOTE_CAST,
             motion_round_subject(vote.motion_id, vote.round),
             person_actor(vote.person_id),

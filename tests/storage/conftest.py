@@ -9,6 +9,7 @@ import aiosqlite
 import pytest
 
 from storage.database import Database
+from tests.support.keys import TEST_KEYS
 
 
 @pytest.fixture
@@ -18,7 +19,7 @@ def db_path(tmp_path: Path) -> Path:
 
 @pytest.fixture
 async def db(db_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(db_path)
+    database = await Database.open(db_path, TEST_KEYS)
     try:
         yield database
     finally:

@@ -36,6 +36,7 @@ from storage.database import Database
 from storage.errors import DuplicateReceipt, DuplicateVote
 from storage.repositories import Repositories
 from tests.storage.factories import at, correspondence_session, council, motion
+from tests.support.keys import TEST_KEYS
 
 CHOICES = (VoteChoice.ZA, VoteChoice.PROTI, VoteChoice.VZDRZAN)
 
@@ -129,8 +130,8 @@ async def test_rows_cannot_be_changed_deleted_or_inserted_out_of_chain(db: Datab
         "DELETE FROM audit_log WHERE seq = 3",
         "DELETE FROM audit_log",
         # a row in the middle, and a row at the end that does not link to the newest hash
-        f"INSERT INTO audit_log VALUES (0, 't', 'k', 's', 'a', '{{}}', '{GENESIS_HASH}', '{'1' * 64}')",
-        f"INSERT INTO audit_log VALUES (4, 't', 'k', 's', 'a', '{{}}', '{GENESIS_HASH}', '{'1' * 64}')",
+        f"INSERT INTO audit_log (seq, recorded_at, kind, subject, actor, details, prev_hash, hash) VALUES (0, 't', 'k', 's', 'a', '{{}}', '{GENESIS_HASH}', '{'1' * 64}')",
+        f"INSERT INTO audit_log (seq, recorded_at, kind, subject, actor, details, prev_hash, hash) VALUES (4, 't', 'k', 's', 'a', '{{}}', '{GENESIS_HASH}', '{'1' * 64}')",
     ):
         with pytest.raises(sqlite3.IntegrityError, match="append-only"):
             await raw.execute(statement)
@@ -339,7 +340,7 @@ def deployment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
 
 def in_transaction(path: Path, work: Callable[[Repositories], Awaitable[None]]) -> None:
     async def run() -> None:
-        async with await Database.open(path) as db, db.transaction() as repos:
+        async with await Database.open(path, TEST_KEYS) as db, db.transaction() as repos:
             await work(repos)
 
     asyncio.run(run())
@@ -409,7 +410,7 @@ def test_verify_finds_an_inserted_row(deployment: Path) -> None:
         deployment,
         "UPDATE audit_log SET seq = seq + 1000 WHERE seq >= 3",
         "UPDATE audit_log SET seq = seq - 999 WHERE seq > 1000",
-        f"INSERT INTO audit_log VALUES (3, '{stamp}', 'vote_cast', 'motion:1/round:1', 'person:9', "
+        f"INSERT INTO audit_log (seq, recorded_at, kind, subject, actor, details, prev_hash, hash) VALUES (3, '{stamp}', 'vote_cast', 'motion:1/round:1', 'person:9', "
         f"'{details}', '{before[1][7]}', '{forged_hash}')",
     )
     result = sejabot("audit", "verify")

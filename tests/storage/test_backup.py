@@ -11,10 +11,11 @@ from click.testing import CliRunner
 from bot.cli import main
 from bot.domain.models import Body, BodyKind
 from storage.database import Database
+from tests.support.keys import TEST_KEYS
 
 
 async def test_backup_while_writing_is_a_consistent_database(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "live.sqlite3")
+    db = await Database.open(tmp_path / "live.sqlite3", TEST_KEYS)
     try:
         async with db.transaction() as repos:
             body = await repos.bodies.upsert(Body(None, "svet", "Občinski svet", BodyKind.COUNCIL, "gornji-grad-2016"))
@@ -31,7 +32,7 @@ async def test_backup_while_writing_is_a_consistent_database(tmp_path: Path) -> 
     finally:
         await db.close()
 
-    copy = await Database.open(tmp_path / "copy.sqlite3")
+    copy = await Database.open(tmp_path / "copy.sqlite3", TEST_KEYS)
     try:
         slugs = {body.slug for body in await copy.read.bodies.list()}
         assert "svet" in slugs
@@ -49,7 +50,7 @@ def test_backup_command(tmp_path: Path) -> None:
     assert missing.exit_code == 1 and "There is no database" in missing.output
 
     async def create() -> None:
-        await (await Database.open(tmp_path / "db.sqlite3")).close()
+        await (await Database.open(tmp_path / "db.sqlite3", TEST_KEYS)).close()
 
     asyncio.run(create())
     done = runner.invoke(main, ["--config", str(config), "--lang", "sl", "backup", str(tmp_path / "b.sqlite3")])

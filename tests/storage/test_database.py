@@ -16,6 +16,7 @@ from bot.domain.models import Body, BodyKind, Membership, Person, Role
 from storage.database import BUSY_TIMEOUT_MS, Database
 from storage.repositories import Repositories
 from tests.storage.factories import council
+from tests.support.keys import TEST_KEYS
 
 
 async def test_open_creates_the_folder_and_the_file(db: Database, db_path: Path) -> None:
@@ -120,8 +121,8 @@ async def test_naive_datetimes_are_refused(db: Database) -> None:
 
 
 async def test_two_databases_on_one_file_serialise_through_sqlite(db_path: Path) -> None:
-    first = await Database.open(db_path)
-    second = await Database.open(db_path)
+    first = await Database.open(db_path, TEST_KEYS)
+    second = await Database.open(db_path, TEST_KEYS)
     try:
 
         async def add(database: Database, name: str) -> None:
@@ -138,7 +139,7 @@ async def test_two_databases_on_one_file_serialise_through_sqlite(db_path: Path)
 
 
 async def test_close_is_idempotent(db_path: Path) -> None:
-    database = await Database.open(db_path)
+    database = await Database.open(db_path, TEST_KEYS)
     await database.close()
     await database.close()
 
@@ -318,7 +319,7 @@ async def test_bodies_in_one_batch_see_each_others_writes_in_order(db: Database)
 
 
 async def test_run_transaction_after_close_fails_instead_of_hanging(db_path: Path) -> None:
-    database = await Database.open(db_path)
+    database = await Database.open(db_path, TEST_KEYS)
     await database.close()
 
     async def body(repos: Repositories) -> None:

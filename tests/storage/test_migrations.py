@@ -22,6 +22,7 @@ from storage.migrations import (
     migrate,
     schema_version,
 )
+from tests.support.keys import TEST_KEYS
 
 EXPECTED_TABLES = {
     "schema_version",
@@ -111,13 +112,13 @@ async def test_fresh_database_gets_every_table_and_one_version_row(db: Database,
 
 
 async def test_reopening_applies_nothing_and_keeps_data(db_path: Path) -> None:
-    async with await Database.open(db_path) as db, db.transaction() as repos:
+    async with await Database.open(db_path, TEST_KEYS) as db, db.transaction() as repos:
         await repos.organisations.get_or_create("Občina Trzin")
     async with aiosqlite.connect(db_path, isolation_level=None) as connection:
         first = await applied_migrations(connection)
         assert await migrate(connection, db_path) == []
         assert await applied_migrations(connection) == first
-    async with await Database.open(db_path) as db:
+    async with await Database.open(db_path, TEST_KEYS) as db:
         assert [o.name for o in await db.read.organisations.list()] == ["Občina Trzin"]
         assert await db.schema_version() == latest_version()
     async with aiosqlite.connect(db_path) as connection:
@@ -125,7 +126,7 @@ async def test_reopening_applies_nothing_and_keeps_data(db_path: Path) -> None:
 
 
 async def test_newer_database_is_refused_with_the_fix_in_the_message(db_path: Path) -> None:
-    async with await Database.open(db_path):
+    async with await Database.open(db_path, TEST_KEYS):
         pass
     newer = latest_version() + 1
     async with aiosqlite.connect(db_path, isolation_level=None) as connection:
@@ -134,7 +135,7 @@ async def test_newer_database_is_refused_with_the_fix_in_the_message(db_path: Pa
             (newer, "2030-01-01T00:00:00.000000+00:00"),
         )
     with pytest.raises(DatabaseTooNew) as caught:
-        await Database.open(db_path)
+        await Database.open(db_path, TEST_KEYS)
     error = caught.value
     assert (error.found, error.supported) == (newer, latest_version())
     slovenian = str(error)  # Slovenian is the default language
@@ -246,7 +247,8 @@ async def test_version_9_keeps_the_audit_chain_and_its_guards_without_the_hash_i
             )  # fmt: skip
             written.append(entry)
             head = ChainHead(entry.seq, entry.hash)
-        assert await migrate(connection, path) == [9]
+        up_to_9 = tuple(m for m in bundled_migrations() if m.version <= 9)
+        assert await migrate(connection, path, up_to_9) == [9]
         rows = await connection.execute_fetchall(
             "SELECT seq, recorded_at, kind, subject, actor, details, prev_hash, hash "
             "FROM audit_log ORDER BY seq"
@@ -257,7 +259,7 @@ async def test_version_9_keeps_the_audit_chain_and_its_guards_without_the_hash_i
             "UPDATE audit_log SET actor = 'person:9' WHERE seq = 2",
             "DELETE FROM audit_log WHERE seq = 3",
             (
-                "INSERT INTO audit_log VALUES (9, '2026-11-22T09:00:00.000000+00:00', 'vote_cast', "
+                "INSERT INTO audit_log (seq, recorded_at, kind, subject, actor, details, prev_hash, hash) VALUES (9, '2026-11-22T09:00:00.000000+00:00', 'vote_cast', "
                 f"'motion:5/round:1', 'person:9', '{{}}', '{head.hash}', '{'0' * 64}')"
             ),
         ):

@@ -32,7 +32,7 @@ async def test_ballot_tables_cannot_link_a_voter_to_a_choice(db: Database, raw) 
     assert await columns(raw, "secret_participation") == ["motion_id", "round", "person_id"]
     assert await columns(raw, "secret_ballots") == ["receipt", "motion_id", "round", "choice"]
     assert await columns(raw, "election_ballots") == ["receipt", "election_id", "round", "valid"]
-    assert await columns(raw, "election_ballot_marks") == ["receipt", "election_id", "candidate_id"]
+    assert await columns(raw, "election_ballot_marks") == ["receipt", "candidate_id", "election_id"]
     for table in (
         "secret_participation",
         "secret_ballots",

@@ -37,6 +37,7 @@ from handlers.input_guard import FAILED
 from storage.database import Database
 from tests.support.bot_process import BotProcess
 from tests.support.fake_telegram import FakeMessage, FakeTelegram, FakeUser
+from tests.support.keys import TEST_KEYS
 
 RULE_SET = "gornji-grad-2016"
 RECORDED = "Zabeleženo"  # "Recorded: you voted ..."
@@ -66,7 +67,7 @@ class Council:
 async def populate(database: Path, councils: int, members_per_council: int) -> list[Council]:
     """Import a generated roster of ``councils`` councils; their clerks are not linked, so the
     bot sends them nothing (no live tally to edit after every vote)."""
-    db = await Database.open(database)
+    db = await Database.open(database, TEST_KEYS)
     try:
         parsed = parse_roster(roster_csv(councils, members_per_council, organisations=0))
         assert parsed.ok, parsed.problems[:3]
@@ -86,7 +87,7 @@ async def populate(database: Path, councils: int, members_per_council: int) -> l
 
 async def link_accounts(database: Path, links: Iterable[tuple[int, Platform, str]]) -> None:
     """Link chat accounts to persons directly (linking itself is tested elsewhere)."""
-    db = await Database.open(database)
+    db = await Database.open(database, TEST_KEYS)
     try:
         async with db.transaction() as repos:
             for person_id, platform, external_id in links:

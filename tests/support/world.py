@@ -11,6 +11,7 @@ from bot.services.invitations import issue_codes
 from bot.services.roster_import import import_roster
 from bot.timeutil import utc_now
 from storage.database import Database
+from tests.support.keys import TEST_KEYS
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_ROSTER = REPO_ROOT / "config" / "roster.example.csv"
@@ -28,7 +29,7 @@ class RosterWorld:
 
 
 async def roster_world(db_path: Path, roster: Path = EXAMPLE_ROSTER) -> RosterWorld:
-    db = await Database.open(db_path)
+    db = await Database.open(db_path, TEST_KEYS)
     parsed = parse_roster(roster.read_bytes())
     assert parsed.ok, parsed.problems
     await import_roster(db, parsed.rows, "gornji-grad-2016")

@@ -17,6 +17,7 @@ from bot.domain.models import Platform
 from bot.services.invitations import redeem_code
 from bot.timeutil import utc_now
 from storage.database import Database
+from tests.support.keys import TEST_KEYS
 
 EXAMPLE = Path(__file__).parents[2] / "config" / "roster.example.csv"
 ENVIRONMENT = (
@@ -190,7 +191,7 @@ def test_invite_writes_the_codes_and_reminds_of_expiry(tmp_path: Path) -> None:
 
     # The codes in the file are the ones that work.
     async def redeem() -> Platform | None:
-        db = await Database.open(database(tmp_path))
+        db = await Database.open(database(tmp_path), TEST_KEYS)
         try:
             outcome = await redeem_code(db, marko[4], Platform.TELEGRAM, "42", utc_now())
             return Platform.TELEGRAM if outcome.linked else None
@@ -239,7 +240,7 @@ def test_list_shows_roles_and_linked_accounts(tmp_path: Path) -> None:
         codes = {row[1]: row[4] for row in csv.reader(file, delimiter=";")}
 
     async def link() -> None:
-        db = await Database.open(database(tmp_path))
+        db = await Database.open(database(tmp_path), TEST_KEYS)
         try:
             now = utc_now()
             await redeem_code(db, codes["Krznar"], Platform.TELEGRAM, "100", now)

@@ -17,6 +17,7 @@ from bot.cli import main
 from bot.domain.models import SessionStatus
 from bot.timeutil import utc_now
 from storage.database import Database
+from tests.support.keys import TEST_KEYS
 
 ROOT = Path(__file__).parents[2]
 EXAMPLE_ROSTER = ROOT / "config" / "roster.example.csv"
@@ -60,7 +61,7 @@ def session_file(folder: Path, category: str = "appointment", title: str = "Imen
 
 def stored_statuses(folder: Path) -> list[SessionStatus]:
     async def read() -> list[SessionStatus]:
-        db = await Database.open(folder / "data" / "sejabot.sqlite3")
+        db = await Database.open(folder / "data" / "sejabot.sqlite3", TEST_KEYS)
         try:
             ids = await db.read.correspondence.progress.all_ids()
             return [(await db.read.sessions.get(i)).status for i in ids]  # type: ignore[union-attr]

@@ -30,6 +30,7 @@ from bot.services.invitations import (
 )
 from bot.services.roster_import import import_roster
 from storage.database import Database
+from tests.support.keys import TEST_KEYS
 
 EXAMPLE = Path(__file__).parents[2] / "config" / "roster.example.csv"
 NOW = datetime(2020, 11, 9, 10, 0, tzinfo=UTC)
@@ -38,7 +39,7 @@ COUNCIL_SLUG = "obcinski-svet-obcine-gornji-grad"
 
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "sejabot.sqlite3")
+    database = await Database.open(tmp_path / "sejabot.sqlite3", TEST_KEYS)
     parsed = parse_roster_text(EXAMPLE.read_text(encoding="utf-8"))
     assert parsed.ok
     await import_roster(database, parsed.rows, "gornji-grad-2016", now=NOW)

@@ -17,6 +17,7 @@ from bot.domain.roster_csv import parse_roster
 from bot.services.roster_import import import_roster
 from storage.database import Database
 from storage.records import SurveyAnswer
+from tests.support.keys import TEST_KEYS
 
 ROOT = Path(__file__).resolve().parents[2]
 SOS_2020 = ROOT / "config" / "surveys" / "sos-2020-seje-na-daljavo.yaml"
@@ -41,7 +42,7 @@ def run(*args: str) -> Result:
 
 def with_roster(tmp_path: Path) -> Path:
     async def load() -> None:
-        db = await Database.open(tmp_path / "data" / "sejabot.sqlite3")
+        db = await Database.open(tmp_path / "data" / "sejabot.sqlite3", TEST_KEYS)
         try:
             parsed = parse_roster(EXAMPLE_ROSTER.read_bytes())
             await import_roster(db, parsed.rows, "gornji-grad-2016")
@@ -91,7 +92,7 @@ def test_create_needs_a_future_deadline_and_stores_the_survey_as_ready(deploymen
     )
 
     async def stored() -> tuple[list[int], object]:
-        db = await Database.open(database)
+        db = await Database.open(database, TEST_KEYS)
         try:
             return await db.read.survey_progress.ready_to_open(), await db.read.surveys.get(1)
         finally:
@@ -115,7 +116,7 @@ def test_status_and_report_of_an_open_survey(deployment: Path) -> None:
         # What the running bot does: open it; then Ajdovščina answers.
         from bot.services.survey_distribution import open_survey
 
-        db = await Database.open(database)
+        db = await Database.open(database, TEST_KEYS)
         try:
             now = datetime(2040, 11, 10, 9, 0, tzinfo=UTC)
             async with db.transaction() as repos:
