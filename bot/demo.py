@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import secrets
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -19,11 +20,13 @@ from bot.domain.roster_csv import parse_roster
 from bot.i18n import Translator
 from bot.local_homeserver import SynapseServer
 from bot.runtime import Runtime
+from bot.server_keys import SECRET_KEY_ENV, ServerKeys, new_secret_key
 from bot.services.invitations import IssuedCode, issue_codes
 from bot.services.roster_import import import_roster
 from bot.timeutil import utc_now
 from bot.transport.matrix import MatrixTransport
 from storage.database import Database
+from storage.files import owner_only_file
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +56,7 @@ class Demo:
         self._ = Translator(language)
         self.synapse = SynapseServer(work_dir / "synapse")
         self.db: Database | None = None
+        self.keys: ServerKeys | None = None
         self.runtime: Runtime | None = None
         self.state: DemoState | None = None
 
@@ -60,10 +64,24 @@ class Demo:
     def _accounts_file(self) -> Path:
         return self.work_dir / "demo-accounts.json"
 
+    def _server_keys(self) -> ServerKeys:
+        """SEJABOT_SECRET_KEY when exported; otherwise the demo's own key, made at its first
+        start and kept owner-only beside its database like the demo passwords, so a second
+        run can still count the ballots the first one sealed."""
+        exported = os.environ.get(SECRET_KEY_ENV, "").strip()
+        if exported:
+            return ServerKeys.from_secret(exported)
+        key_file = self.work_dir / "demo-secret-key"
+        if not key_file.exists():
+            owner_only_file(key_file)
+            key_file.write_text(new_secret_key() + "\n", encoding="ascii")
+        return ServerKeys.from_secret(key_file.read_text(encoding="ascii"))
+
     async def start(self) -> DemoState:
         self.work_dir.mkdir(parents=True, exist_ok=True)
         await self.synapse.start()
-        self.db = await Database.open(self.work_dir / "sejabot.sqlite3")
+        self.keys = self._server_keys()
+        self.db = await Database.open(self.work_dir / "sejabot.sqlite3", self.keys)
         parsed = parse_roster(EXAMPLE_ROSTER.read_bytes())
         await import_roster(self.db, parsed.rows, "gornji-grad-2016")
         accounts = await self._accounts()

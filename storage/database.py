@@ -18,6 +18,7 @@ from bot.server_keys import ServerKeys
 from bot.i18n import N_, Translator
 from storage.direct_writer import DirectWriter, Outcome, Unit
 from storage.errors import StorageError
+from storage.keyring import KeyRing
 from storage.files import owner_only_database, owner_only_file
 from storage.migrations import migrate, schema_version
 from storage.repositories import Repositories
@@ -58,10 +59,10 @@ class Database:
         writer: aiosqlite.Connection,
         reader: aiosqlite.Connection,
         direct: DirectWriter,
-        keys: ServerKeys | None = None,
+        ring: KeyRing | None = None,
     ) -> None:
         self._path = path
-        self._keys = keys
+        self._ring = ring
         self._writer = writer
         self._reader = reader
         self._direct = direct
@@ -70,8 +71,8 @@ class Database:
         self._write_lock = asyncio.Lock()
         self._writing_task: asyncio.Task[object] | None = None
         self._closed = False
-        self._read = Repositories(reader, keys)
-        self._write = Repositories(writer, keys)
+        self._read = Repositories(reader, ring)
+        self._write = Repositories(writer, ring)
 
     @classmethod
     async def open(cls, path: str | Path, keys: ServerKeys | None = None) -> Database:
@@ -83,6 +84,7 @@ class Database:
         Raises ``DatabaseTooNew`` when the file was written by a newer Sejabot.
         """
         path = Path(path)
+        ring = None if keys is None else KeyRing(keys)
         await asyncio.to_thread(owner_only_database, path)
         # isolation_level=None: the module issues no implicit BEGIN; transaction() does.
         writer = await aiosqlite.connect(path, isolation_level=None)
@@ -93,13 +95,13 @@ class Database:
             uri = f"{path.resolve().as_uri()}?mode=ro"
             reader = await aiosqlite.connect(uri, uri=True, isolation_level=None)
             await _configure_reader(reader)
-            direct = await DirectWriter.open(path, _configure_direct_writer, keys)
+            direct = await DirectWriter.open(path, _configure_direct_writer, ring)
         except BaseException:
             if reader is not None:
                 await reader.close()
             await writer.close()
             raise
-        return cls(path, writer, reader, direct, keys)
+        return cls(path, writer, reader, direct, ring)
 
     @property
     def path(self) -> Path:
@@ -107,7 +109,7 @@ class Database:
 
     @property
     def keys(self) -> ServerKeys | None:
-        return self._keys
+        return None if self._ring is None else self._ring.keys
 
     @property
     def read(self) -> Repositories:
@@ -132,6 +134,7 @@ class Database:
                     # rollback() is a no-op when SQLite already ended the transaction.
                     await self._writer.rollback()
                     raise
+                await self._erase_unsealed_traces()
             finally:
                 self._writing_task = None
 
@@ -176,6 +179,7 @@ class Database:
                         if isinstance(error, asyncio.CancelledError):
                             raise
                         continue  # each caller has its error; nobody awaits this task
+                    await self._erase_unsealed_traces()
                     for (_, done), outcome in zip(batch, outcomes, strict=True):
                         outcome.settle(done)
         finally:
@@ -184,6 +188,18 @@ class Database:
                 self._flusher = asyncio.create_task(
                     self._flush_queued(), name="sejabot-group-commit"
                 )
+
+    async def _erase_unsealed_traces(self) -> None:
+        """After a commit that opened the sealed ballots of a closed round: copy the log into
+        the database file and truncate it, so no older frame keeps the sealed records in the
+        order they were cast (secure_delete has already zeroed them in the file's pages).
+        Called with the write lock held; a reader still on an old snapshot only delays it to
+        the next such commit or the daily housekeeping."""
+        ring = self._ring
+        if ring is None or not ring.unsealed_rounds:
+            return
+        ring.unsealed_rounds = 0
+        await self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     async def backup_to(self, target: str | Path) -> None:
         """A consistent online copy while the bot keeps writing (SQLite's backup API)."""

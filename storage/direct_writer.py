@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from bot.server_keys import ServerKeys
+from storage.keyring import KeyRing
 from storage.repositories import Repositories
 from storage.repositories.base import Params
 from storage.statement_cache import StatementCache
@@ -120,7 +120,7 @@ class DirectWriter:
         cls,
         path: Path,
         configure: Callable[[sqlite3.Connection], None],
-        keys: ServerKeys | None = None,
+        keys: KeyRing | None = None,
     ) -> DirectWriter:
         loop = asyncio.new_event_loop()
         thread = threading.Thread(target=loop.run_forever, name="sejabot-writer", daemon=True)
@@ -137,7 +137,7 @@ class DirectWriter:
         self,
         path: Path,
         configure: Callable[[sqlite3.Connection], None],
-        keys: ServerKeys | None,
+        keys: KeyRing | None,
     ) -> None:
         # isolation_level=None: no implicit BEGIN; the transaction below says when.
         connection = sqlite3.connect(path, isolation_level=None)

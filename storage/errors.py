@@ -41,6 +41,25 @@ class DuplicateReceipt(StorageError):
     """A secret ballot's receipt collided with an existing one; draw a new receipt and retry."""
 
 
+class VoteRoundClosed(StorageError):
+    """A secret ballot arrived for a round already closed: its sealed copy would never be
+    opened, so it is refused (the features check this first and tell the member)."""
+
+    def __init__(self, subject: str, subject_id: int, round: int) -> None:
+        super().__init__(f"{subject} {subject_id} round {round} is closed")
+        self.subject = subject
+        self.subject_id = subject_id
+        self.round = round
+
+
+class UnknownCandidate(StorageError):
+    """An election ballot marked someone who is not a candidate of that election."""
+
+    def __init__(self, election_id: int, candidate_ids: object) -> None:
+        super().__init__(f"not candidates of election {election_id}: {candidate_ids}")
+        self.election_id = election_id
+
+
 class UnknownVoteRound(StorageError):
     """A vote named a round that was never opened."""
 

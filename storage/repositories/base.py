@@ -8,7 +8,7 @@ from typing import Any, Protocol, TypeVar
 
 import aiosqlite
 
-from bot.server_keys import ServerKeys
+from storage.keyring import KeyRing
 
 Params = Sequence[Any]
 T = TypeVar("T")
@@ -34,9 +34,9 @@ class Repository:
 
     __slots__ = ("_connection", "_keys", "_plain")
 
-    def __init__(self, connection: aiosqlite.Connection, keys: ServerKeys | None = None) -> None:
+    def __init__(self, connection: aiosqlite.Connection, keys: KeyRing | None = None) -> None:
         self._connection = connection
-        # The server's keys (bot/server_keys.py), for the repositories that seal or sign.
+        # The server's keys (storage/keyring.py), for the repositories that seal or sign.
         self._keys = keys
         # The writer's own connection: each statement a plain call, no await per statement.
         self._plain: PlainStatements | None = (

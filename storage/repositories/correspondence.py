@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import aiosqlite
 
-from bot.server_keys import ServerKeys
+from storage.keyring import KeyRing
 
 from storage.repositories.correspondence_drafts import CorrespondenceDraftRepository
 from storage.repositories.correspondence_messages import CorrespondenceMessageRepository
@@ -19,7 +19,7 @@ class CorrespondenceRepositories:
 
     __slots__ = ("drafts", "messages", "outcomes", "progress", "reminders")
 
-    def __init__(self, connection: aiosqlite.Connection, keys: ServerKeys | None = None) -> None:
+    def __init__(self, connection: aiosqlite.Connection, keys: KeyRing | None = None) -> None:
         self.progress = CorrespondenceProgressRepository(connection, keys)
         self.messages = CorrespondenceMessageRepository(connection, keys)
         self.drafts = CorrespondenceDraftRepository(connection, keys)

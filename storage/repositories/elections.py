@@ -1,11 +1,14 @@
 """Elections and appointments with candidates (art. 88-90), held by secret ballot.
 
-As for secret votes on motions, participation and ballots are kept in separate tables; a
-ballot's marks name candidates, never the voter.
+As for secret votes on motions (storage/repositories/secret_ballots.py), participation and
+ballots are kept apart: a ballot is sealed while its round is open and written, shuffled, to
+``election_ballots`` and ``election_ballot_marks`` when the round closes. A ballot's marks
+name candidates, never the voter.
 """
 
 from __future__ import annotations
 
+import secrets
 import sqlite3
 from collections.abc import Collection
 from datetime import datetime
@@ -24,12 +27,36 @@ from storage.columns import (
     parse_utc,
     utc_text,
 )
-from storage.errors import DuplicateReceipt, DuplicateVote, UnknownVoteRound, is_unique_violation
+from storage.errors import (
+    DuplicateReceipt,
+    DuplicateVote,
+    UnknownCandidate,
+    UnknownVoteRound,
+    VoteRoundClosed,
+    is_unique_violation,
+)
 from storage.records import ElectionRound
 from storage.repositories.audit import AuditRepository
 from storage.repositories.base import Repository
+from storage.repositories.sealed_ballots import SealedBallotRepository
 
 ELECTION_COLUMNS = "id, session_id, title, posts, vote_kind, lot_seed"
+VOTE = "election"
+
+
+def sealed_size(candidates: int) -> int:
+    """One size for every sealed ballot of an election: the receipt, validity and room for
+    every candidate's id, whichever and however many are marked."""
+    return 40 + 21 * candidates
+
+
+def _sealed_text(receipt: str, valid: bool, marks: list[int]) -> bytes:
+    return f"{receipt}|{int(valid)}|{','.join(map(str, marks))}".encode()
+
+
+def _from_sealed_text(text: bytes) -> tuple[str, bool, list[int]]:
+    receipt, valid, marks = text.decode().split("|")
+    return receipt, valid == "1", [int(mark) for mark in marks.split(",") if mark]
 ROUND_COLUMNS = "election_id, round, opened_at, closes_at, closed_at"
 
 
@@ -142,7 +169,8 @@ class ElectionRepository(Repository):
     async def close_round(
         self, election_id: int, round: int, closed_at: datetime, *, actor: str = SYSTEM_ACTOR
     ) -> ElectionRound:
-        """Closes the round; closing it again keeps the first closing (and its one audit entry)."""
+        """Closes the round; closing it again keeps the first closing (and its one audit entry).
+        The round's sealed ballots are opened and counted here."""
         changed = await self._run(
             "UPDATE election_rounds SET closed_at = ? "
             "WHERE election_id = ? AND round = ? AND closed_at IS NULL",
@@ -159,6 +187,7 @@ class ElectionRepository(Repository):
                 {},
                 closed_at,
             )
+            await self.unseal_round(election_id, round, closed_at)
         return closed
 
     async def cast(
@@ -172,18 +201,28 @@ class ElectionRepository(Repository):
         *,
         at: datetime | None = None,
     ) -> ElectionBallot:
-        """Records participation and an anonymous ballot in the caller's transaction.
+        """Records participation and the sealed ballot in the caller's transaction; the ballot
+        is counted (``ballots``) once the round is closed.
 
         The audit trail gets a participation entry at ``at`` (default now): nothing of the
         ballot, neither marks nor validity nor receipt.
 
         Raises ``DuplicateVote`` on a second participation in the round, ``DuplicateReceipt``
-        if the receipt is taken, ``UnknownVoteRound`` if the round was never opened. A
-        candidate of another election is refused by a foreign key.
+        if the receipt is taken, ``UnknownVoteRound`` or ``VoteRoundClosed`` for a round never
+        opened or already closed, ``UnknownCandidate`` for a mark of someone who is not a
+        candidate of this election, ``ServerKeysMissing`` without the server's keys.
         """
-        if await self.get_round(election_id, round) is None:
+        election_round = await self.get_round(election_id, round)
+        if election_round is None:
             raise UnknownVoteRound("election", election_id, round)
+        if election_round.closed_at is not None:
+            raise VoteRoundClosed("election", election_id, round)
+        candidates = await self._candidate_ids(election_id)
         marks = sorted(set(candidate_ids))
+        if not set(marks) <= set(candidates):
+            raise UnknownCandidate(election_id, sorted(set(marks) - set(candidates)))
+        if await self._receipt_taken(election_id, round, receipt):
+            raise DuplicateReceipt(f"receipt already used in election {election_id}")
         await self._run("SAVEPOINT election_ballot")
         try:
             try:
@@ -196,22 +235,12 @@ class ElectionRepository(Repository):
                 if is_unique_violation(error):
                     raise DuplicateVote("election", election_id, round, person_id) from error
                 raise
-            try:
-                await self._run(
-                    "INSERT INTO election_ballots (receipt, election_id, round, valid) "
-                    "VALUES (?, ?, ?, ?)",
-                    (receipt, election_id, round, valid),
-                )
-            except sqlite3.IntegrityError as error:
-                if is_unique_violation(error):
-                    raise DuplicateReceipt(
-                        f"receipt already used in election {election_id}"
-                    ) from error
-                raise
-            await self._run_many(
-                "INSERT INTO election_ballot_marks (receipt, election_id, candidate_id) "
-                "VALUES (?, ?, ?)",
-                [(receipt, election_id, candidate_id) for candidate_id in marks],
+            await self._sealed().add(
+                VOTE,
+                election_id,
+                round,
+                _sealed_text(receipt, valid, marks),
+                sealed_size(len(candidates)),
             )
             await AuditRepository(self._connection, self._keys).append(
                 AuditKind.ELECTION_PARTICIPATION,
@@ -226,6 +255,54 @@ class ElectionRepository(Repository):
             raise
         await self._run("RELEASE SAVEPOINT election_ballot")
         return ElectionBallot(frozenset(marks), valid)
+
+    def _sealed(self) -> SealedBallotRepository:
+        return SealedBallotRepository(self._connection, self._keys)
+
+    async def _candidate_ids(self, election_id: int) -> list[int]:
+        rows = await self._all("SELECT id FROM candidates WHERE election_id = ?", (election_id,))
+        return [row["id"] for row in rows]
+
+    async def _receipt_taken(self, election_id: int, round: int, receipt: str) -> bool:
+        if await self.find_ballot(receipt) is not None:
+            return True
+        sealed = await self._sealed().open_all(VOTE, election_id, round)
+        return any(_from_sealed_text(text)[0] == receipt for text in sealed)
+
+    async def unseal_round(self, election_id: int, round: int, closed_at: datetime) -> int:
+        """Opens the sealed ballots of a round that has just closed, writes them and their
+        marks in random order and erases the sealed copies; each ballot is entered in the
+        audit trail as counted, in receipt order, at ``closed_at``. Returns the count."""
+        sealed = self._sealed()
+        ballots = [
+            _from_sealed_text(text) for text in await sealed.open_all(VOTE, election_id, round)
+        ]
+        if not ballots:
+            return 0
+        shuffle = secrets.SystemRandom().shuffle
+        shuffle(ballots)
+        await self._run_many(
+            "INSERT INTO election_ballots (receipt, election_id, round, valid) VALUES (?, ?, ?, ?)",
+            [(receipt, election_id, round, valid) for receipt, valid, _ in ballots],
+        )
+        marks = [(receipt, mark, election_id) for receipt, _, chosen in ballots for mark in chosen]
+        shuffle(marks)
+        await self._run_many(
+            "INSERT INTO election_ballot_marks (receipt, candidate_id, election_id) "
+            "VALUES (?, ?, ?)",
+            marks,
+        )
+        await sealed.erase(VOTE, election_id, round)
+        audit = AuditRepository(self._connection, self._keys)
+        for receipt, valid, chosen in sorted(ballots):
+            await audit.append(
+                AuditKind.ELECTION_BALLOT_COUNTED,
+                election_round_subject(election_id, round),
+                SYSTEM_ACTOR,
+                {"receipt": receipt, "valid": valid, "marks": ",".join(map(str, chosen))},
+                closed_at,
+            )
+        return len(ballots)
 
     async def participants(self, election_id: int, round: int) -> list[int]:
         rows = await self._all(

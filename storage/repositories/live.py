@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import aiosqlite
 
-from bot.server_keys import ServerKeys
+from storage.keyring import KeyRing
 
 from storage.repositories.live_drafts import LiveDraftRepository
 from storage.repositories.live_elections import LiveElectionRepository
@@ -16,7 +16,7 @@ from storage.repositories.live_sessions import LiveSessionRepository
 class LiveRepositories:
     __slots__ = ("drafts", "elections", "presence", "rounds", "sessions")
 
-    def __init__(self, connection: aiosqlite.Connection, keys: ServerKeys | None = None) -> None:
+    def __init__(self, connection: aiosqlite.Connection, keys: KeyRing | None = None) -> None:
         self.sessions = LiveSessionRepository(connection, keys)
         self.presence = LivePresenceRepository(connection, keys)
         self.rounds = LiveRoundRepository(connection, keys)

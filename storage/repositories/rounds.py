@@ -12,6 +12,7 @@ from storage.errors import UnknownVoteRound
 from storage.records import VoteRound
 from storage.repositories.audit import AuditRepository
 from storage.repositories.base import Repository
+from storage.repositories.secret_ballots import SecretBallotRepository
 
 COLUMNS = "motion_id, round, vote_kind, opened_at, closes_at, closed_at"
 
@@ -98,7 +99,7 @@ class VoteRoundRepository(Repository):
         self, motion_id: int, round: int, closed_at: datetime, *, actor: str = SYSTEM_ACTOR
     ) -> VoteRound:
         """Closes the round; closing a closed round keeps its first closing time (and its one
-        audit entry)."""
+        audit entry). A secret round's sealed ballots are opened and counted here."""
         changed = await self._run(
             "UPDATE vote_rounds SET closed_at = ? "
             "WHERE motion_id = ? AND round = ? AND closed_at IS NULL",
@@ -115,4 +116,8 @@ class VoteRoundRepository(Repository):
                 {},
                 closed_at,
             )
+            if closed.vote_kind is VoteKind.SECRET:
+                await SecretBallotRepository(self._connection, self._keys).unseal_round(
+                    motion_id, round, closed_at
+                )
         return closed

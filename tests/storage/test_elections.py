@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import sqlite3
 
 import pytest
 
 from bot.domain.models import Candidate, Election, ElectionBallot, VoteKind
 from storage.database import Database
-from storage.errors import DuplicateVote, UnknownVoteRound
+from storage.errors import DuplicateVote, UnknownCandidate, UnknownVoteRound
 from storage.repositories.secret_ballots import new_receipt
 from tests.storage.factories import at, correspondence_session, council
 
@@ -74,6 +76,9 @@ async def test_ballots_and_runoff_round(db: Database, raw) -> None:
         runoff = await repos.elections.open_round(election.id, at(40))
         receipt = new_receipt()
         await repos.elections.cast(election.id, 2, people[0].id, [b], receipt)
+    assert await db.read.elections.ballots(election.id, 2) == []  # sealed while open
+    async with db.transaction() as repos:
+        await repos.elections.close_round(election.id, 2, at(50))
     assert first.round == 1 and runoff.round == 2
     assert closed.closed_at == at(30) and not closed.is_open
     assert await db.read.elections.participants(election.id, 1) == sorted(p.id for p in people[:4])
@@ -87,17 +92,19 @@ async def test_ballots_and_runoff_round(db: Database, raw) -> None:
     assert await db.read.elections.ballots(election.id, 2) == [ElectionBallot(frozenset({b}))]
     assert await db.read.elections.find_ballot(receipt) == ElectionBallot(frozenset({b}))
     assert await db.read.elections.find_ballot("none") is None
-    assert (await db.read.elections.get_round(election.id, 2)) == runoff
+    assert (await db.read.elections.get_round(election.id, 2)) == replace(runoff, closed_at=at(50))
 
     # A ballot can mark only candidates of its own election.
     async with db.transaction() as repos:
         other = await repos.elections.add(nominated(session.id, "Drugo", "D"))
         stranger = other.candidates[0].id
-    with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
+        third = await repos.elections.open_round(election.id, at(60))
+    with pytest.raises(UnknownCandidate):
         async with db.transaction() as repos:
-            await repos.elections.cast(election.id, 2, people[1].id, [stranger], new_receipt())
+            await repos.elections.cast(election.id, 3, people[1].id, [stranger], new_receipt())
     # That failed attempt left no participation behind.
-    assert await db.read.elections.participants(election.id, 2) == [people[0].id]
+    assert await db.read.elections.participants(election.id, 3) == []
+    assert third.round == 3
     with pytest.raises(sqlite3.IntegrityError, match="UNIQUE"):
         await raw.execute(
             "INSERT INTO election_participation (election_id, round, person_id) VALUES (?, 2, ?)",
