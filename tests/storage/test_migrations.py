@@ -268,3 +268,53 @@ async def test_version_9_keeps_the_audit_chain_and_its_guards_without_the_hash_i
     assert kept == written
     assert verify_chain(kept).intact
     assert indexes == {"audit_log_subject"}
+
+
+async def test_version_10_keeps_every_ballot_and_makes_backups_of_elections_work(
+    tmp_path: Path,
+) -> None:
+    """Ballots of earlier versions are written again (in random order) with nothing lost, the
+    marks' key columns lead, and SQLite 3.40's integrity check, which every backup runs, passes
+    after an election (it reported 'NULL value in election_ballot_marks.election_id')."""
+    path = tmp_path / "v9.sqlite3"
+    up_to_9 = tuple(m for m in bundled_migrations() if m.version <= 9)
+    async with aiosqlite.connect(path, isolation_level=None) as connection:
+        await connection.execute("PRAGMA foreign_keys=ON")
+        await migrate(connection, path, up_to_9)
+        statements = [
+            "INSERT INTO bodies (id, slug, name, kind, rule_set) "
+            "VALUES (1, 'svet', 'Občinski svet', 'council', 'gornji-grad-2016')",
+            "INSERT INTO sessions (id, body_id, kind, title, mode, status, created_at) VALUES "
+            "(1, 1, 'regular', 'Seja', 'hybrid', 'open', '2026-11-22T08:00:00.000000+00:00')",
+            "INSERT INTO motions (id, session_id, position, title, resolution, category, "
+            "vote_kind, majority) VALUES (6, 1, 1, 'Tajna', 'Sklep', 'general', 'secret', 'simple')",
+            "INSERT INTO vote_rounds (motion_id, round, vote_kind, opened_at) "
+            "VALUES (6, 1, 'secret', '2026-11-22T08:00:00.000000+00:00')",
+            "INSERT INTO secret_ballots VALUES ('AAAA', 6, 1, 'za'), ('BBBB', 6, 1, 'proti')",
+            "INSERT INTO elections (id, session_id, title, posts, vote_kind) "
+            "VALUES (2, 1, 'Podžupan', 1, 'secret')",
+            "INSERT INTO candidates (id, election_id, name, surname) "
+            "VALUES (4, 2, 'Ana', 'Kos'), (5, 2, 'Bor', 'Zupan')",
+            "INSERT INTO election_rounds (election_id, round, opened_at) "
+            "VALUES (2, 1, '2026-11-22T08:00:00.000000+00:00')",
+            "INSERT INTO election_ballots VALUES ('CCCC', 2, 1, TRUE), ('DDDD', 2, 1, TRUE)",
+            "INSERT INTO election_ballot_marks (receipt, election_id, candidate_id) "
+            "VALUES ('CCCC', 2, 4), ('DDDD', 2, 5)",
+        ]  # fmt: skip
+        for statement in statements:
+            await connection.execute(statement)
+        assert (await connection.execute_fetchall("PRAGMA integrity_check"))[0][0] != "ok"
+        assert await migrate(connection, path) == list(range(10, latest_version() + 1))
+        secret = await connection.execute_fetchall("SELECT * FROM secret_ballots ORDER BY receipt")
+        ballots = await connection.execute_fetchall("SELECT * FROM election_ballots ORDER BY receipt")
+        marks = await connection.execute_fetchall(
+            "SELECT receipt, election_id, candidate_id FROM election_ballot_marks ORDER BY receipt"
+        )
+        integrity = await connection.execute_fetchall("PRAGMA integrity_check")
+        foreign = await connection.execute_fetchall("PRAGMA foreign_key_check")
+    assert [tuple(r) for r in secret] == [("AAAA", 6, 1, "za"), ("BBBB", 6, 1, "proti")]
+    assert [tuple(r) for r in ballots] == [("CCCC", 2, 1, 1), ("DDDD", 2, 1, 1)]
+    assert [tuple(r) for r in marks] == [("CCCC", 2, 4), ("DDDD", 2, 5)]
+    assert [tuple(r) for r in integrity] == [("ok",)] and list(foreign) == []
+    async with await Database.open(path, TEST_KEYS) as db:
+        await db.backup_to(tmp_path / "backup.sqlite3")  # runs the integrity check itself
