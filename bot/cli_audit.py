@@ -29,8 +29,10 @@ def audit() -> None:
 @audit.command(
     "verify",
     help=N_(
-        "Check that no entry of the audit trail was changed, removed or inserted. Exit code 0 "
-        "when the chain is intact, 1 naming the first bad entry otherwise."
+        "Check that no entry of the audit trail was changed, removed or inserted, that every "
+        "entry is signed by this server, and that the votes, ballots, delivery confirmations, "
+        "attendance and survey answers in the tables agree with it. Exit code 0 when all "
+        "holds, 1 naming each problem otherwise."
     ),
 )
 @click.option(
@@ -39,8 +41,8 @@ def audit() -> None:
     multiple=True,
     metavar="SEQ:HASH",
     help=N_(
-        "A head published earlier, as the minutes print it (e.g. 41:3f9a0c2d5e7b8a10): the "
-        "entry must still have that hash. May be given several times."
+        "A head published earlier, as the minutes or a result message print it (e.g. "
+        "41:3f9a0c2d5e7b8a10): the entry must still have that hash. May be given several times."
     ),
 )
 @pass_cli
@@ -48,11 +50,36 @@ def verify_command(cli: CliContext, anchors: tuple[str, ...]) -> None:
     _ = cli.translator
     parsed = [parse_anchor(text, _) for text in anchors]
     result = run_async(_verify(cli.settings, parsed, _))
-    if result.broken is not None:
-        from bot.services.audit import describe_break
+    from bot.services.audit import describe_break, describe_discrepancy
 
+    for found in result.discrepancies:
+        click.echo(describe_discrepancy(found, _))
+    if result.entries and not result.signatures_checked:
+        click.echo(unchecked_signatures_text(_))
+    if result.broken is not None:
         raise CliError(describe_break(result.broken, _), _)
+    if result.discrepancies:
+        raise CliError(
+            _.plural(
+                "{count} row of the tables disagrees with the audit trail (listed above): it "
+                "was changed behind the bot's back.",
+                "{count} rows of the tables disagree with the audit trail (listed above): they "
+                "were changed behind the bot's back.",
+                len(result.discrepancies),
+            ),
+            _,
+        )
     click.echo(verified_text(result, _))
+    if result.entries:
+        if result.signatures_checked:
+            click.echo(signatures_text(result, _))
+        if result.facts_checked:
+            click.echo(
+                _(
+                    "The votes, ballots, delivery confirmations, attendance and survey answers "
+                    "in the tables agree with the audit trail."
+                )
+            )
 
 
 def verified_text(result: VerificationResult, _: Translator) -> str:
@@ -64,6 +91,32 @@ def verified_text(result: VerificationResult, _: Translator) -> str:
         result.entries,
         hash=result.head.hash,
         seq=result.head.seq,
+    )
+
+
+def signatures_text(result: VerificationResult, _: Translator) -> str:
+    if result.signed == result.entries:
+        return _("Every entry is signed by this server.")
+    if result.signed == 0:
+        return _(
+            "No entry is signed: all were written without the server's secret key, so only "
+            "the chain and the published heads vouch for them."
+        )
+    return _(
+        "Entries 1 to {last} are not signed (written before Sejabot signed its audit trail); "
+        "every later entry is signed by this server.",
+        last=result.entries - result.signed,
+    )
+
+
+def unchecked_signatures_text(_: Translator) -> str:
+    from bot.server_keys import SECRET_KEY_ENV
+
+    return _(
+        "Signatures were not checked: {env} is not set. Without the server's secret key an "
+        "entry appended with its hash computed anew cannot be told from the bot's own; set "
+        "{env} as the bot has it and verify again.",
+        env=SECRET_KEY_ENV,
     )
 
 
@@ -89,7 +142,7 @@ async def _verify(settings: Settings, anchors: list[Anchor], _: Translator) -> V
     from bot.services.audit import verify
 
     async with open_database(settings, _, keys_required=False) as db:
-        return await verify(db, anchors)
+        return await verify(db, anchors, keys=settings.server_keys)
 
 
 @audit.command("head", help=N_("Show the newest entry's number and hash, as the minutes print it."))

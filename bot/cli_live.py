@@ -17,7 +17,12 @@ from bot.services.live_agenda import load_agenda
 from bot.services.live_attendance import attendance_overview
 from bot.services.live_convening import ConveningSpec, Problem, body_matches, convene
 from bot.services.live_convening_file import parse_convening
-from bot.services.live_minutes_delivery import MINUTES_FORMATS, minutes_filename, render_minutes
+from bot.services.live_minutes_delivery import (
+    MINUTES_FORMATS,
+    keep_minutes_head,
+    minutes_filename,
+    render_minutes,
+)
 from bot.services.live_wording import session_kind_word, session_mode_word, when
 from bot.timeutil import utc_now
 from config.settings import Settings
@@ -196,6 +201,7 @@ async def _report(
                 _("There is no live session {id}; see `sejabot live list`.", id=session_id), _
             )
         rule_set = load_named_rule_set(body.rule_set, settings.rules_search_path)
+        await keep_minutes_head(db, session_id, utc_now())
         rendered = await render_minutes(db.read, rule_set, session_id, fmt, _, utc_now())
     assert rendered is not None
     content, _media_type, extension = rendered

@@ -12,13 +12,17 @@ Pure code: no I/O; breaks are returned as codes with parameters, worded where th
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from bot.domain.audit_facts import Discrepancy
 
 GENESIS_HASH = "0" * 64  # the prev_hash of the first entry
 SYSTEM_ACTOR = "system"
@@ -59,6 +63,11 @@ class AuditKind(StrEnum):
     # ballot as counted (receipt and choice or marks), so a later change to a ballot is found.
     SECRET_BALLOT_COUNTED = "secret_ballot_counted"
     ELECTION_BALLOT_COUNTED = "election_ballot_counted"
+    # Written by storage with every change of attendance and every standing survey response,
+    # so that the minutes' presence lists and the survey report can be checked against the log.
+    ATTENDANCE_RECORDED = "attendance_recorded"
+    ATTENDANCE_WITHDRAWN = "attendance_withdrawn"
+    SURVEY_RESPONSE_SUBMITTED = "survey_response_submitted"
 
 # The only kinds that may name a receipt: a counted ballot is published with it anyway, and
 # these entries are written all at once at the close, in receipt order, naming nobody.
@@ -90,6 +99,10 @@ def motion_round_subject(motion_id: int, round: int) -> str:
 
 def election_round_subject(election_id: int, round: int) -> str:
     return f"election:{election_id}/round:{round}"
+
+
+def survey_subject(survey_id: int) -> str:
+    return f"survey:{survey_id}"
 
 
 class InvalidAuditEntry(ValueError):
@@ -231,6 +244,9 @@ class BreakReason(StrEnum):
     SEQUENCE_REPEATED = "sequence_repeated"  # a number at or below one already seen
     ANCHOR_MISSING = "anchor_missing"  # a published entry is gone (param: published)
     ANCHOR_MISMATCH = "anchor_mismatch"  # a published entry has another hash (published, found)
+    # An entry without a MAC after signed ones: added behind the bot's back (param: signed_from)
+    UNSIGNED = "unsigned"
+    BAD_SIGNATURE = "bad_signature"  # its MAC is not the server's MAC of its hash
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,10 +285,20 @@ class VerificationResult:
     entries: int
     head: ChainHead
     broken: ChainBreak | None = None
+    signatures_checked: bool = False  # the server's key was at hand to check the MACs
+    signed: int = 0  # entries that carry a MAC (checked or not)
+    # Rows of the fact tables that disagree with the log (bot/domain/audit_facts.py).
+    discrepancies: tuple[Discrepancy, ...] = ()
+    facts_checked: bool = False
+
+    @property
+    def chain_intact(self) -> bool:
+        return self.broken is None
 
     @property
     def intact(self) -> bool:
-        return self.broken is None
+        """The chain holds and every fact the minutes rely on agrees with it."""
+        return self.broken is None and not self.discrepancies
 
 
 class ChainVerifier:
@@ -282,13 +308,22 @@ class ChainVerifier:
     are kept so that an entry linking past its predecessor shows which entries were inserted.
     """
 
-    def __init__(self, anchors: Iterable[Anchor] = ()) -> None:
+    def __init__(
+        self,
+        anchors: Iterable[Anchor] = (),
+        sign: Callable[[bytes], str] | None = None,
+    ) -> None:
         self._anchors = {anchor.seq: anchor for anchor in anchors}
         self._anchored: dict[int, str] = {}
         self._seen: dict[str, int] = {GENESIS_HASH: 0}  # hash -> seq of the entry that has it
         self._head = EMPTY_HEAD
         self._entries = 0
         self._broken: ChainBreak | None = None
+        # The server's MAC function (ServerKeys.sign); None: MACs are not checked, but an
+        # unsigned entry after a signed one is still found.
+        self._sign = sign
+        self._signed = 0
+        self._signed_from: int | None = None  # the first signed entry
 
     def feed(self, entry: ChainEntry) -> None:
         self._entries += 1
@@ -298,6 +333,10 @@ class ChainVerifier:
             self._broken = self._check(entry)
         self._seen.setdefault(entry.hash, entry.seq)
         self._head = ChainHead(entry.seq, entry.hash)
+        if entry.mac is not None:
+            self._signed += 1
+            if self._signed_from is None:
+                self._signed_from = entry.seq
 
     def feed_all(self, entries: Iterable[ChainEntry]) -> None:
         for entry in entries:
@@ -305,7 +344,18 @@ class ChainVerifier:
 
     def result(self) -> VerificationResult:
         broken = self._broken or self._anchor_break()
-        return VerificationResult(self._entries, self._head, broken)
+        return VerificationResult(
+            self._entries,
+            self._head,
+            broken,
+            signatures_checked=self._sign is not None,
+            signed=self._signed,
+        )
+
+    @property
+    def signed_from(self) -> int | None:
+        """The number of the first signed entry; None while no entry carries a MAC."""
+        return self._signed_from
 
     def _check(self, entry: ChainEntry) -> ChainBreak | None:
         previous = self._head
@@ -350,6 +400,25 @@ class ChainVerifier:
             return ChainBreak(
                 entry.seq, BreakProblem.CHANGED, BreakReason.MALFORMED, {"field": malformed}
             )
+        return self._signature_break(entry)
+
+    def _signature_break(self, entry: ChainEntry) -> ChainBreak | None:
+        """Since the server signs every entry, an unsigned one after the first signed entry was
+        written by someone else (found even without the key); with the key, every MAC is
+        checked, which finds entries rehashed or appended by anyone who lacks it."""
+        if entry.mac is None:
+            if self._signed_from is not None:
+                return ChainBreak(
+                    entry.seq,
+                    BreakProblem.INSERTED,
+                    BreakReason.UNSIGNED,
+                    {"signed_from": self._signed_from},
+                )
+            return None
+        if self._sign is not None and not hmac.compare_digest(
+            entry.mac, self._sign(entry.hash.encode("ascii"))
+        ):
+            return ChainBreak(entry.seq, BreakProblem.CHANGED, BreakReason.BAD_SIGNATURE)
         return None
 
     @staticmethod
@@ -380,9 +449,11 @@ class ChainVerifier:
 
 
 def verify_chain(
-    entries: Iterable[ChainEntry], anchors: Iterable[Anchor] = ()
+    entries: Iterable[ChainEntry],
+    anchors: Iterable[Anchor] = (),
+    sign: Callable[[bytes], str] | None = None,
 ) -> VerificationResult:
-    verifier = ChainVerifier(anchors)
+    verifier = ChainVerifier(anchors, sign)
     verifier.feed_all(entries)
     return verifier.result()
 
@@ -407,4 +478,6 @@ def _malformed_field(entry: ChainEntry) -> str | None:
         return "details"
     if not _HEX_HASH.match(entry.prev_hash):
         return "prev_hash"
+    if entry.mac is not None and not _HEX_HASH.match(entry.mac):
+        return "mac"
     return None

@@ -41,7 +41,12 @@ from bot.reports.document import (
     SignatureLines,
     Table,
 )
-from bot.services.audit import minutes_line
+from bot.services.audit import (
+    MinutesHeadState,
+    closing_head,
+    minutes_head_lines,
+    minutes_head_state,
+)
 from bot.services.correspondence_results import session_outcomes
 from bot.services.correspondence_tally import SessionTally, load_tally
 from bot.services.correspondence_wording import (
@@ -87,6 +92,8 @@ class MinutesFacts:
     produced_at: datetime
     zone: ZoneInfo = LJUBLJANA
     audit_head: ChainHead | None = None  # the audit trail as the session closed
+    # The head recorded when the minutes were first made, and whether the trail still has it.
+    audit_state: MinutesHeadState | None = None
 
     def moment(self, value: datetime | None, _: Translator) -> str:
         return format_local(value, _.language, self.zone) if value is not None else "—"
@@ -111,11 +118,7 @@ async def gather_minutes(
     final = bool(stored)
     outcomes = stored or {o.motion_id: o for o in session_outcomes(tally, rule_set.name, now)}
     members = await _member_facts(repos, session_id, tally)
-    closed_entries = [
-        entry for entry in await repos.audit.for_subject(session_subject(session_id))
-        if entry.kind == AuditKind.SESSION_CLOSED
-    ]  # fmt: skip
-    audit_head = ChainHead(closed_entries[-1].seq, closed_entries[-1].hash) if closed_entries else None
+    audit_head = await closing_head(repos, session_id)
     return MinutesFacts(
         session=session,
         body=body,
@@ -129,7 +132,9 @@ async def gather_minutes(
         produced_at=now,
         zone=zone,
         audit_head=audit_head,
+        audit_state=await minutes_head_state(repos, session_id, audit_head),
     )
+
 
 
 async def _member_facts(
@@ -250,8 +255,10 @@ def build_minutes(facts: MinutesFacts, _: Translator) -> Document:
     for motion in facts.motions:
         _motion_section(doc, facts, motion, _)
     _findings(doc, facts, _)
-    if facts.audit_head is not None:
-        doc.add(Paragraph(minutes_line(facts.audit_head, _)))
+    if facts.audit_state is not None:
+        made = facts.moment(facts.audit_state.made_at, _)
+        for line in minutes_head_lines(facts.audit_state, made, _):
+            doc.add(Paragraph(line))
     doc.add(
         Paragraph(
             _("The approval of these minutes goes on the agenda of the next regular session.")

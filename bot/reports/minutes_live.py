@@ -21,7 +21,7 @@ from bot.reports.document import (
     SignatureLines,
     Table,
 )
-from bot.services.audit import minutes_line
+from bot.services.audit import MinutesHeadState, minutes_head_lines, minutes_line
 from bot.services.live_elections import ElectionRoundResult
 from bot.services.live_panels import reason_words
 from bot.services.live_record import ElectionRecord, ItemRecord, SessionRecord
@@ -493,7 +493,11 @@ def _procedural(record: SessionRecord, _: Translator) -> list[Block]:
     return [Heading(_("Procedural decisions"), 2), BulletList(decisions)]
 
 
-def build_minutes(record: SessionRecord, _: Translator) -> Document:
+def build_minutes(
+    record: SessionRecord, _: Translator, audit_state: MinutesHeadState | None = None
+) -> Document:
+    """The minutes; ``audit_state`` is the head they were first made with (default: the head
+    when ``record`` was read, for interim minutes) and whether the trail still has it."""
     doc = Document(
         title=_("Minutes of {session}", session=record.session.title),
         subtitle=record.body.name,
@@ -512,7 +516,12 @@ def build_minutes(record: SessionRecord, _: Translator) -> Document:
             doc.add(*_election_blocks(elections_by_number[item.number], record, _))
     doc.add(*_procedural(record, _))
     # The chain's head, published with the minutes, lets anyone verify the trail later.
-    doc.add(Paragraph(minutes_line(record.audit_head, _), italic=True))
+    if audit_state is None:
+        doc.add(Paragraph(minutes_line(record.audit_head, _), italic=True))
+    else:
+        made = when(audit_state.made_at, _) if audit_state.made_at is not None else ""
+        for line in minutes_head_lines(audit_state, made, _):
+            doc.add(Paragraph(line, italic=True))
     doc.add(SignatureLines([_("Minutes taken by"), _("Chair")]))
     return doc
 

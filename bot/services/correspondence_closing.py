@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from bot.domain.audit_chain import (
     SYSTEM_ACTOR,
     AuditKind,
+    ChainHead,
     DetailValue,
     motion_round_subject,
     session_subject,
@@ -30,6 +31,7 @@ from bot.i18n import Translator
 from bot.reports import render
 from bot.reports.charts import bar_chart
 from bot.reports.minutes_correspondence import build_minutes, gather_minutes
+from bot.services.audit import chain_head, closing_head, result_head_line
 from bot.services.correspondence_invitations import invitation_message, rules_of, vote_message
 from bot.services.correspondence_results import session_outcomes
 from bot.services.correspondence_tally import (
@@ -118,6 +120,9 @@ async def close_session(app: App, session_id: int) -> bool:
              "voted": len(tally.voter_ids)},
             now,
         )  # fmt: skip
+        # The minutes and the members' result messages cite this head: recorded once, here,
+        # so that a later regeneration shows it and can tell whether the trail still has it.
+        await repos.minutes_heads.record(session_id, await chain_head(repos), now)
     log.info("correspondence session %s closed: %s", session_id,
              [(o.motion_id, o.reason.value) for o in outcomes])  # fmt: skip
     return True
@@ -166,10 +171,11 @@ async def announce_results(app: App, session_id: int) -> bool:
     tally = await load_tally(read, session_id, rules)
     outcomes = await read.correspondence.outcomes.list_for_session(session_id)
     await refresh_tallies(app, session_id, rules, final=True)
+    head = await closing_head(read, session_id)
     await _spend_member_messages(app, tally)
     for person_id in tally.member_ids:
-        await _tell_member(app, tally, outcomes, person_id)
-    await _send_final_summary(app, tally, body, outcomes)
+        await _tell_member(app, tally, outcomes, person_id, head)
+    await _send_final_summary(app, tally, body, outcomes, head)
     return True
 
 
@@ -203,8 +209,16 @@ async def _spend_member_messages(app: App, tally: SessionTally) -> None:
 
 
 def result_html(
-    tally: SessionTally, outcomes: list[StoredOutcome], _: Translator, *, for_clerk: bool
+    tally: SessionTally,
+    outcomes: list[StoredOutcome],
+    _: Translator,
+    *,
+    for_clerk: bool,
+    head: ChainHead | None = None,
 ) -> str:
+    """The result for members and clerks; ``head``, the audit trail's head at the closing, is
+    printed as ``sejabot audit verify --anchor`` takes it, so any member's copy can prove later
+    that the trail was not rewritten."""
     session = tally.session
     assert session.deadline is not None
     lines = [
@@ -227,6 +241,9 @@ def result_html(
                      f"{quoted(motion.motion.title)}: <b>{verdict_word(outcome, _)}</b>")  # fmt: skip
         lines.append(escape(adoption_sentence(outcome, _)))
         lines.append(counts_line(outcome, _, abstention=tally.rules.allow_abstention))
+    if head is not None:
+        lines.append("")
+        lines.append(escape(result_head_line(head, _)))
     if for_clerk:
         lines.append("")
         lines.append(_("The minutes are attached as an editable draft (DOCX) and as a PDF. "
@@ -235,13 +252,17 @@ def result_html(
 
 
 async def _tell_member(
-    app: App, tally: SessionTally, outcomes: list[StoredOutcome], person_id: int
+    app: App,
+    tally: SessionTally,
+    outcomes: list[StoredOutcome],
+    person_id: int,
+    head: ChainHead | None,
 ) -> None:
     person = await app.db.read.persons.get(person_id)
     if person is None:
         return
     _ = Translator(person.language)
-    message = OutgoingMessage(html=result_html(tally, outcomes, _, for_clerk=False))
+    message = OutgoingMessage(html=result_html(tally, outcomes, _, for_clerk=False, head=head))
     await app.messenger.send_to_person(person_id, message)
 
 
@@ -284,7 +305,11 @@ async def minutes_files(app: App, session_id: int, _: Translator) -> tuple[Outgo
 
 
 async def _send_final_summary(
-    app: App, tally: SessionTally, body: Body, outcomes: list[StoredOutcome]
+    app: App,
+    tally: SessionTally,
+    body: Body,
+    outcomes: list[StoredOutcome],
+    head: ChainHead | None,
 ) -> None:
     session_id = tally.session.id
     assert session_id is not None and body.id is not None
@@ -298,6 +323,6 @@ async def _send_final_summary(
             png = await asyncio.to_thread(chart_png, tally, outcomes, _)
             files.append(OutgoingFile(f"dopisna-seja-{session_id}.png", "image/png", png))
         files.extend(await minutes_files(app, session_id, _))
-        message = OutgoingMessage(html=result_html(tally, outcomes, _, for_clerk=True),
+        message = OutgoingMessage(html=result_html(tally, outcomes, _, for_clerk=True, head=head),
                                   files=tuple(files))  # fmt: skip
         await app.messenger.send_to_person(clerk_id, message)

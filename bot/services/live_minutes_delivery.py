@@ -14,9 +14,11 @@ from bot.i18n import Translator
 from bot.reports import render
 from bot.reports.minutes_live import build_minutes, votes_table
 from bot.reports.tables import CSV_MEDIA_TYPE, to_csv
+from bot.services.audit import closing_head, minutes_head_state, record_minutes_head
 from bot.services.live_agenda import persons_by_id, staff_ids
 from bot.services.live_record import session_record
 from bot.transport.events import OutgoingFile, OutgoingMessage
+from storage.database import Database
 from storage.repositories import Repositories
 
 if TYPE_CHECKING:
@@ -39,8 +41,20 @@ async def render_minutes(
     if fmt == "csv":
         headers, rows = votes_table(record, _)
         return await asyncio.to_thread(to_csv, headers, rows), CSV_MEDIA_TYPE, "csv"
-    document = build_minutes(record, _)
+    # A closed session's minutes cite the head they were first made with; a running one's
+    # interim minutes the newest head.
+    fallback = await closing_head(repos, session_id) or record.audit_head
+    state = await minutes_head_state(repos, session_id, fallback)
+    document = build_minutes(record, _, state)
     return await asyncio.to_thread(render, document, fmt)
+
+
+async def keep_minutes_head(db: Database, session_id: int, now: datetime) -> None:
+    """Records, at the first minutes of a closed session, the head they cite, so that every
+    later regeneration shows the same head and whether the trail still has it."""
+    head = await closing_head(db, session_id)
+    if head is not None:
+        await record_minutes_head(db, session_id, head, now)
 
 
 async def send_minutes(app: App, session_id: int) -> None:
@@ -51,6 +65,7 @@ async def send_minutes(app: App, session_id: int) -> None:
     if session is None or body is None:
         return
     rule_set = app.rule_set(body.rule_set)
+    await keep_minutes_head(app.db, session_id, app.now())
     chairs, clerks = await staff_ids(repos, session_id)
     rendered_in: dict[str, tuple[OutgoingFile, ...]] = {}  # rendered once per language
     for person_id, person in (await persons_by_id(repos, set(chairs + clerks))).items():

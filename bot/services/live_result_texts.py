@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from html import escape
 
+from bot.domain.audit_chain import ChainHead
 from bot.domain.outcomes import ELECTION_STATUS_TEXTS, MOTION_REASON_TEXTS, ElectionStatus
 from bot.domain.rules import RuleSet
 from bot.i18n import Translator
+from bot.services.audit import result_head_line
 from bot.services.live_elections import ElectionRoundResult
 from bot.services.live_voting import RoundResult
 from bot.services.live_wording import (
@@ -43,6 +45,21 @@ def _verdict(adopted: bool, _: Translator) -> str:
 
 
 def motion_result_lines(
+    result: RoundResult,
+    number: int | None,
+    rule_set: RuleSet,
+    _: Translator,
+    head: ChainHead | None = None,
+) -> list[str]:
+    """The result as announced; ``head``, the audit trail's head in the transaction that closed
+    the vote, ends it, so any member's copy can later be checked against the trail."""
+    lines = _motion_result_lines(result, number, rule_set, _)
+    if head is not None:
+        lines.append(escape(result_head_line(head, _)))
+    return lines
+
+
+def _motion_result_lines(
     result: RoundResult, number: int | None, rule_set: RuleSet, _: Translator
 ) -> list[str]:
     live_round = result.round
@@ -146,6 +163,20 @@ def motion_result_text(
 
 
 def election_result_lines(
+    result: ElectionRoundResult,
+    number: int | None,
+    rule_set: RuleSet,
+    _: Translator,
+    head: ChainHead | None = None,
+) -> list[str]:
+    """As ``motion_result_lines``, for an election round."""
+    lines = _election_result_lines(result, number, rule_set, _)
+    if head is not None:
+        lines.append(escape(result_head_line(head, _)))
+    return lines
+
+
+def _election_result_lines(
     result: ElectionRoundResult, number: int | None, rule_set: RuleSet, _: Translator
 ) -> list[str]:
     election = result.election

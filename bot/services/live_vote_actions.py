@@ -27,6 +27,7 @@ from bot.services.live_agenda import (
     persons_by_id,
     session_context,
 )
+from bot.services.audit import chain_head
 from bot.services.live_audit import record_election_outcome, record_motion_outcome
 from bot.services.live_ballot_closing import BallotClosing
 from bot.services.live_effects import Effects, deliver_all
@@ -335,6 +336,7 @@ async def finish_round(
     rule_set = await rule_set_of(repos, app, closed.session_id)
     result = await round_result(repos, rule_set, motion, closed)
     await record_motion_outcome(repos, result, now, actor)
+    head = await chain_head(repos)  # in the closing transaction: the result cites it
     item = item_for_motion(await load_agenda(repos, closed.session_id), closed.motion_id)
     number = item.number if item else None
     return await _announce(
@@ -344,7 +346,7 @@ async def finish_round(
             closed.closed_at or now,  # a round whose time ran out closed at its set time
             payloads.motion_round_stems(closed.motion_id, closed.round),
             heading=lambda _: vote_heading(number, motion.title, _),
-            result=lambda _: motion_result_lines(result, number, rule_set, _),
+            result=lambda _: motion_result_lines(result, number, rule_set, _, head),
             receipts=(lambda _: receipt_lines(result, _)) if result.secret is not None else None,
         ),
     )
@@ -366,6 +368,7 @@ async def finish_election_round(
     rule_set = await rule_set_of(repos, app, closed.session_id)
     result = await election_result(repos, rule_set, election, closed)
     await record_election_outcome(repos, result, now, actor)
+    head = await chain_head(repos)  # in the closing transaction: the result cites it
     item = item_for_election(await load_agenda(repos, closed.session_id), closed.election_id)
     number = item.number if item else None
     return await _announce(
@@ -375,7 +378,7 @@ async def finish_election_round(
             closed.closed_at or now,  # a round whose time ran out closed at its set time
             payloads.election_round_stems(closed.election_id, closed.round),
             heading=lambda _: election_heading(number, election, closed.stage, _),
-            result=lambda _: election_result_lines(result, number, rule_set, _),
+            result=lambda _: election_result_lines(result, number, rule_set, _, head),
             receipts=(
                 (lambda _: election_receipt_lines(result, _))
                 if result.outcome is not None

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import aiosqlite
 
-from bot.server_keys import ServerKeys
+from storage.keyring import KeyRing
 
 from storage.repositories.accounts import AccountRepository
 from storage.repositories.attendance import AttendanceRepository
 from storage.repositories.audit import AuditRepository
+from storage.repositories.audit_facts import AuditFactsRepository
 from storage.repositories.bodies import BodyRepository
 from storage.repositories.correspondence import CorrespondenceRepositories
 from storage.repositories.deliveries import DeliveryRepository
@@ -17,6 +18,7 @@ from storage.repositories.invitations import InvitationRepository
 from storage.repositories.live import LiveRepositories
 from storage.repositories.materials import MaterialRepository
 from storage.repositories.memberships import MembershipRepository
+from storage.repositories.minutes_heads import MinutesHeadRepository
 from storage.repositories.motions import MotionRepository
 from storage.repositories.organisations import OrganisationRepository
 from storage.repositories.pending_replies import PendingReplyRepository
@@ -38,6 +40,7 @@ class Repositories:
         "accounts",
         "attendance",
         "audit",
+        "audit_facts",
         "bodies",
         "correspondence",
         "deliveries",
@@ -46,6 +49,7 @@ class Repositories:
         "live",
         "materials",
         "memberships",
+        "minutes_heads",
         "motions",
         "organisations",
         "pending_replies",
@@ -60,7 +64,7 @@ class Repositories:
         "votes",
     )
 
-    def __init__(self, connection: aiosqlite.Connection, keys: ServerKeys | None = None) -> None:
+    def __init__(self, connection: aiosqlite.Connection, keys: KeyRing | None = None) -> None:
         self.bodies = BodyRepository(connection, keys)
         self.organisations = OrganisationRepository(connection, keys)
         self.persons = PersonRepository(connection, keys)
@@ -82,6 +86,8 @@ class Repositories:
         self.correspondence = CorrespondenceRepositories(connection, keys)
         self.live = LiveRepositories(connection, keys)
         self.audit = AuditRepository(connection, keys)
+        self.audit_facts = AuditFactsRepository(connection, keys)
+        self.minutes_heads = MinutesHeadRepository(connection, keys)
         self.sent_messages = SentMessageRepository(connection, keys)
         self.pending_replies = PendingReplyRepository(connection, keys)
 

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import sqlite3
 
+from bot.domain.audit_chain import SYSTEM_ACTOR, AuditKind, person_actor, session_subject
+from bot.domain.audit_facts import reason_digest
 from bot.domain.models import Attendance, AttendanceStatus, Platform
 from storage.columns import parse_utc, utc_text
+from storage.repositories.audit import AuditRepository
 from storage.repositories.base import Repository
+
+# Platforms on which the member states their own presence; in the hall or from the command
+# line, staff record it.
+_OWN_STATEMENT = frozenset({Platform.TELEGRAM, Platform.MATRIX})
 
 COLUMNS = "session_id, checkpoint, person_id, status, reason, recorded_at, platform"
 
@@ -28,7 +35,10 @@ class AttendanceRepository(Repository):
 
     async def record(self, attendance: Attendance) -> Attendance:
         """One entry per member and checkpoint; a later statement replaces an earlier one
-        (a member marked absent who then joins the call is present)."""
+        (a member marked absent who then joins the call is present).
+
+        Each statement enters the audit trail (``attendance_recorded``: status, platform and a
+        digest of the reason, never its text), so the minutes' presence can be checked."""
         row = await self._one(
             "INSERT INTO attendance (session_id, checkpoint, person_id, status, reason, "
             "recorded_at, platform) VALUES (?, ?, ?, ?, ?, ?, ?) "
@@ -47,7 +57,24 @@ class AttendanceRepository(Repository):
             ),
         )
         assert row is not None
-        return attendance_from_row(row)
+        stored = attendance_from_row(row)
+        actor = (
+            person_actor(stored.person_id) if stored.platform in _OWN_STATEMENT else SYSTEM_ACTOR
+        )
+        await AuditRepository(self._connection, self._keys).append(
+            AuditKind.ATTENDANCE_RECORDED,
+            session_subject(stored.session_id),
+            actor,
+            {
+                "checkpoint": stored.checkpoint,
+                "person": stored.person_id,
+                "status": stored.status.value,
+                "platform": stored.platform.value,
+                "reason_digest": reason_digest(row["reason"] or ""),
+            },
+            stored.recorded_at,
+        )
+        return stored
 
     async def list_for_session(
         self, session_id: int, checkpoint: int | None = None

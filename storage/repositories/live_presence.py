@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from bot.domain.audit_chain import SYSTEM_ACTOR, AuditKind, session_subject
 from bot.domain.models import Platform
-from storage.columns import parse_utc, utc_text
+from storage.columns import now_utc, parse_utc, utc_text
+from storage.repositories.audit import AuditRepository
 from storage.repositories.base import Repository
 
 
@@ -102,12 +104,29 @@ class LivePresenceRepository(Repository):
         )
         return [row["person_id"] for row in rows]
 
-    async def withdraw(self, session_id: int, checkpoint: int, person_id: int) -> bool:
-        """Removes a presence mark (the clerk unmarks a member who left the hall)."""
+    async def withdraw(
+        self,
+        session_id: int,
+        checkpoint: int,
+        person_id: int,
+        *,
+        at: datetime | None = None,
+        actor: str = SYSTEM_ACTOR,
+    ) -> bool:
+        """Removes a presence mark (the clerk unmarks a member who left the hall); the audit
+        trail records the removal (``attendance_withdrawn``), so it is not taken for tampering."""
         changed = await self._run(
             "DELETE FROM attendance WHERE session_id = ? AND checkpoint = ? AND person_id = ?",
             (session_id, checkpoint, person_id),
         )
+        if changed:
+            await AuditRepository(self._connection, self._keys).append(
+                AuditKind.ATTENDANCE_WITHDRAWN,
+                session_subject(session_id),
+                actor,
+                {"checkpoint": checkpoint, "person": person_id},
+                at or now_utc(),
+            )
         return changed > 0
 
     # --- panels ----------------------------------------------------------------------------

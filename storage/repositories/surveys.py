@@ -6,9 +6,12 @@ import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 
+from bot.domain.audit_chain import SYSTEM_ACTOR, AuditKind, person_actor, survey_subject
+from bot.domain.audit_facts import answers_digest
 from storage.columns import now_utc, optional_parse_utc, optional_utc_text, parse_utc, utc_text
 from storage.errors import NotFound
 from storage.records import Survey, SurveyAnswer, SurveyResponse, SurveyStatus
+from storage.repositories.audit import AuditRepository
 from storage.repositories.base import Repository
 
 SURVEY_COLUMNS = "id, body_id, title, definition, deadline, status, created_at"
@@ -79,7 +82,8 @@ class SurveyRepository(Repository):
         """Stores the organisation's answer; the latest submission stands.
 
         A submission older than the stored one (a delayed redelivery) changes nothing. Returns
-        the response that stands afterwards.
+        the response that stands afterwards. A submission that stands enters the audit trail
+        with a digest of its answers (``survey_response_submitted``), not the answers.
         """
         stamp = utc_text(submitted_at)
         row = await self._one(
@@ -100,6 +104,20 @@ class SurveyRepository(Repository):
                     (response_id, position, answer.question_key, answer.value)
                     for position, answer in enumerate(answers)
                 ],
+            )
+            await AuditRepository(self._connection, self._keys).append(
+                AuditKind.SURVEY_RESPONSE_SUBMITTED,
+                survey_subject(survey_id),
+                SYSTEM_ACTOR if person_id is None else person_actor(person_id),
+                {
+                    "organisation": organisation_id,
+                    "person": person_id,
+                    "answers": len(answers),
+                    "answers_digest": answers_digest(
+                        [(answer.question_key, answer.value) for answer in answers]
+                    ),
+                },
+                submitted_at,
             )
         standing = await self.get_response(survey_id, organisation_id)
         assert standing is not None

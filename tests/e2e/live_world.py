@@ -129,8 +129,12 @@ def assert_no_link_between_members_and_choices(
     names |= {row[0] for row in accounts}
     for receipt in receipts.values():
         rows = [line for line in dump if receipt in line]
-        assert len(rows) == 1, rows  # the ballot itself, nowhere else
-        assert rows[0].startswith('INSERT INTO "secret_ballots"'), rows[0]
+        # The ballot itself, and its entry as counted at the close (naming nobody): nowhere else.
+        assert len(rows) == 2, rows
+        (ballot,) = [row for row in rows if row.startswith('INSERT INTO "secret_ballots"')]
+        (counted,) = [row for row in rows if row.startswith('INSERT INTO "audit_log"')]
+        assert "'secret_ballot_counted'" in counted and "'system'" in counted, counted
+    assert not [line for line in dump if line.startswith('INSERT INTO "sealed_ballots"')]
     ballots = [line for line in dump if line.startswith('INSERT INTO "secret_ballots"')]
     participation = [line for line in dump if line.startswith('INSERT INTO "secret_participation"')]
     assert len(ballots) == len(participation) == len(receipts)

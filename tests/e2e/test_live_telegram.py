@@ -165,6 +165,11 @@ async def test_a_hybrid_session_of_seventeen_members_from_invitation_to_minutes(
     result = await members[0].expect("Izid glasovanja o točki 1")
     assert "Navzočih: 14 od 17" in result.text and "ZA: 9 · PROTI: 5" in result.text
     assert "najmanj 10 glasov ZA od 14" in result.text and "Sklep NI sprejet" in result.text
+    # The trail's head as the vote closed, as `sejabot audit verify --anchor` takes it.
+    anchor = re.search(r"Revizijska sled ob zaključku: (\d+):([0-9a-f]{16})", result.text)
+    assert anchor is not None, result.text
+    [entry] = await bot.world.db.read.audit.entries_after(int(anchor[1]) - 1, 1)
+    assert entry.hash.startswith(anchor[2]) and entry.kind == "outcome"
 
     # --- an objection: the vote is repeated once, presence established again -----------------
     await chair.say("/ponovi 1 Član je ugovarjal ugotovitvi izida")

@@ -205,6 +205,13 @@ async def test_the_log_offers_no_order_or_time_to_match_secret_ballots_with(
     # The log has the participants in the order they voted, with times ...
     participation = [e for e in await entries(db) if e.kind == AuditKind.SECRET_PARTICIPATION]
     assert [e.actor for e in participation] == [f"person:{p.id}" for p in people]
+    async with db.transaction() as repos:
+        await repos.rounds.close(item.id, 1, at(30))
+    # ... and the counted ballots all at the close, in receipt order, naming nobody ...
+    counted = [e for e in await entries(db) if e.kind == AuditKind.SECRET_BALLOT_COUNTED]
+    assert [e.facts["receipt"] for e in counted] == sorted(receipts)
+    assert {e.actor for e in counted} == {"system"}
+    assert {e.recorded_at for e in counted} == {counted[0].recorded_at}
     # ... but a plain scan of the ballots, the only order they have, is by receipt, and the
     # ballot table has no column a time or a sequence could be read from.
     scanned = [row[0] for row in await raw.execute_fetchall("SELECT receipt FROM secret_ballots")]
@@ -234,9 +241,12 @@ async def test_an_election_vote_is_logged_as_participation_only(db: Database) ->
         AuditKind.ELECTION_ROUND_OPENED,
         AuditKind.ELECTION_PARTICIPATION,
         AuditKind.ELECTION_ROUND_CLOSED,
+        AuditKind.ELECTION_BALLOT_COUNTED,
     ]
     assert logged[1].facts == {}
-    assert "KKKK-0000-0000-0001" not in await log_text(db.path)
+    # The ballot enters the log only as counted at the close, without its voter.
+    assert logged[3].actor == "system"
+    assert logged[3].facts == {"receipt": "KKKK-0000-0000-0001", "valid": True, "marks": str(candidate)}
 
 
 async def test_deliveries_rounds_and_status_are_logged_once_each(db: Database) -> None:
@@ -415,16 +425,18 @@ def test_verify_finds_an_inserted_row(deployment: Path) -> None:
     )
     result = sejabot("audit", "verify")
     assert result.exit_code == 1
-    assert (
-        "Error: Entry 3 was inserted: entry 4 continues the chain directly from entry 2 "
-        "(unless entry 4 is the forged one)." in result.output
-    )
+    # The forged entry links and hashes correctly, but it lacks the server's signature.
+    assert "Error: Entry 3 is not signed by this server" in result.output
 
 
 def test_verify_finds_a_rewritten_tail_with_the_head_from_the_minutes(deployment: Path) -> None:
     published = rows(deployment)[-1]
     tamper(deployment, "DELETE FROM audit_log WHERE seq = 6")
-    assert sejabot("audit", "verify").exit_code == 0  # the rest is consistent in itself
+    # The rest is consistent in itself; the closing of the round it recorded is now a fact
+    # the trail does not know of.
+    alone = sejabot("audit", "verify")
+    assert alone.exit_code == 1 and "Entry 6" not in alone.output
+    assert "vote_rounds: round 1 of the vote on motion 1 has time of closing" in alone.output
     anchor = f"6:{str(published[7])[:16]}"
     result = sejabot("audit", "verify", "--anchor", anchor)
     assert result.exit_code == 1
