@@ -13,7 +13,13 @@ from bot.domain.lot import slovenian_sort_key
 from bot.domain.models import BodyKind, Platform, Role
 from bot.domain.roster_csv import RosterRow, parse_roster
 from bot.i18n import N_, Translator
-from bot.services.invitations import IssuedCode, UnknownBody, export_codes, issue_codes
+from bot.services.invitations import (
+    IssuedCode,
+    UnknownBody,
+    UnknownPerson,
+    export_codes,
+    issue_codes,
+)
 from bot.services.roster_import import ImportReport, import_roster
 from bot.timeutil import format_local, utc_now
 from config.settings import Settings
@@ -134,8 +140,8 @@ def report_lines(report: ImportReport, _: Translator) -> list[str]:
 @roster.command(
     "invite",
     help=N_("Issue a new single-use invitation code to every active person on the roster "
-            "(or in one body) and write the codes to a CSV file. Earlier unused codes of "
-            "these people stop working."),
+            "(or in one body) who has not linked an account yet, and write the codes to a CSV "
+            "file. Earlier unused codes of these people stop working."),
 )  # fmt: skip
 @click.option(
     "--body",
@@ -149,8 +155,20 @@ def report_lines(report: ImportReport, _: Translator) -> list[str]:
     show_default=True,
     help=N_("The CSV file to write the codes to."),
 )
+@click.option(
+    "--person",
+    "email",
+    help=N_("Only this person, by e-mail address (also when already linked)."),
+)
+@click.option(
+    "--include-linked",
+    is_flag=True,
+    help=N_("Also people who already linked an account (to link a second platform)."),
+)
 @pass_cli
-def invite_command(cli: CliContext, body_slug: str | None, out: Path) -> None:
+def invite_command(
+    cli: CliContext, body_slug: str | None, out: Path, email: str | None, include_linked: bool
+) -> None:
     _ = cli.translator
     settings = cli.settings
     # Issuing revokes earlier codes, so first make sure the new ones can be written down.
@@ -166,7 +184,7 @@ def invite_command(cli: CliContext, body_slug: str | None, out: Path) -> None:
             _,
         ) from None  # fmt: skip
     try:
-        issued = run_async(_issue(settings, body_slug, _))
+        issued = run_async(_issue(settings, body_slug, email, include_linked, _))
     except CliError:
         if created:
             out.unlink(missing_ok=True)
@@ -175,8 +193,10 @@ def invite_command(cli: CliContext, body_slug: str | None, out: Path) -> None:
         if created:
             out.unlink(missing_ok=True)
         raise CliError(
-            _("Nobody to invite: there is no active person on the roster. "
-              "Import it first: sejabot roster import <file.csv>"),
+            _("Nobody to invite: every active person on the roster has linked an account "
+              "already, or there is nobody (import the roster first: sejabot roster import "
+              "<file.csv>). A code for one person: --person <e-mail>; for everyone, also the "
+              "linked: --include-linked."),
             _,
         )  # fmt: skip
     try:
@@ -216,12 +236,22 @@ def invite_command(cli: CliContext, body_slug: str | None, out: Path) -> None:
         )  # fmt: skip
 
 
-async def _issue(settings: Settings, body_slug: str | None, _: Translator) -> list[IssuedCode]:
+async def _issue(
+    settings: Settings, body_slug: str | None, email: str | None, include_linked: bool,
+    _: Translator,
+) -> list[IssuedCode]:  # fmt: skip
     async with open_database(settings, _) as db:
         try:
             return await issue_codes(
-                db, utc_now(), settings.invitations.code_ttl_days, body_slug=body_slug
-            )
+                db, utc_now(), settings.invitations.code_ttl_days, body_slug=body_slug,
+                email=email, include_linked=include_linked,
+            )  # fmt: skip
+        except UnknownPerson as error:
+            raise CliError(
+                _("Nobody with the address {email} has a seat{scope}. See: sejabot roster list",
+                  email=error.email, scope=f" ({body_slug})" if body_slug else ""),
+                _,
+            ) from None  # fmt: skip
         except UnknownBody as error:
             slugs = ", ".join(body.slug for body in await db.read.bodies.list()) or "-"
             raise CliError(

@@ -31,6 +31,7 @@ class RefusalKind(StrEnum):
     UNLINKED_USER = "unlinked_user"  # an account linked to nobody
     NO_ACTIVE_SEAT = "no_active_seat"  # linked, but removed from every body
     INVITATION_CODE = "invitation_code"  # unknown, used, expired, or the account is someone else's
+    CODE_ATTEMPTS_LIMITED = "code_attempts_limited"  # too many wrong codes from an account or chat
     NOT_DIRECT_CHAT = "not_direct_chat"  # a command, button or code in a group chat
     STAFF_ONLY = "staff_only"  # a clerk or secretariat command by someone else
     FOREIGN_HOMESERVER = "foreign_homeserver"  # a Matrix user of a server not allowed

@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from html import escape
 
 from bot.domain.models import Platform
 from bot.security_log import RefusalKind, input_kind
-from bot.services.invitations import normalise_code, redeem_code_in
+from bot.services.invitations import RedeemStatus, normalise_code, redeem_code_in
+from bot.timeutil import format_local
+from storage.columns import parse_utc
 from handlers.context import HandlerContext
 from handlers.help import help_text
 from handlers.routes import Routes
 
 LINK_COMMANDS = frozenset({"start", "koda", "code"})
+WRONG_CODE_STATUSES = frozenset(
+    {RedeemStatus.UNKNOWN, RedeemStatus.ALREADY_USED, RedeemStatus.EXPIRED}
+)
+# Wrong codes allowed per chat account and per chat in an hour: enough for typing mistakes,
+# while 50-bit codes stay far out of reach of guessing.
+WRONG_CODES_PER_HOUR = 10
+WRONG_CODE_WINDOW = timedelta(hours=1)
 
 
 def code_in(ctx: HandlerContext) -> str | None:
@@ -26,10 +36,30 @@ def code_in(ctx: HandlerContext) -> str | None:
 
 async def link_account(ctx: HandlerContext, code_text: str) -> None:
     event = ctx.event
+    platform, account, chat = str(event.platform), event.sender.external_id, event.chat.chat_id
+    attempts = ctx.repos.linking_attempts
+    window_start = ctx.now - WRONG_CODE_WINDOW
+    if await attempts.since(platform, account, chat, window_start) >= WRONG_CODES_PER_HOUR:
+        first = parse_utc(await attempts.oldest_since(platform, account, chat, window_start))
+        ctx.refuse(
+            RefusalKind.CODE_ATTEMPTS_LIMITED,
+            ctx._(
+                "Too many wrong codes were sent from this account in the last hour, so this "
+                "one was not checked. Send the code again after {time}; if it still does not "
+                "work, ask the sender of the code for a new one.",
+                time=format_local(
+                    first + WRONG_CODE_WINDOW, ctx._.language, ctx.app.settings.zone
+                ),
+            ),
+            detail=f"limit={WRONG_CODES_PER_HOUR}/h",
+        )
+        return
     outcome = await redeem_code_in(
-        ctx.repos, code_text, Platform(event.platform), event.sender.external_id, ctx.now
+        ctx.repos, code_text, Platform(event.platform), account, ctx.now
     )
     if not outcome.linked:
+        if outcome.status in WRONG_CODE_STATUSES:
+            await attempts.record(platform, account, chat, ctx.now)
         # The code itself is a secret: only what became of it is logged.
         ctx.refuse(
             RefusalKind.INVITATION_CODE,

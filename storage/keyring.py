@@ -9,8 +9,10 @@ database truncates its write-ahead log after that commit (docs/SECURITY.md).
 
 from __future__ import annotations
 
+import hmac
 import os
 import struct
+from hashlib import sha256
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -71,6 +73,11 @@ class KeyRing:
 
     def sign(self, message: bytes) -> str:
         return self.keys.sign(message)
+
+    def code_hash(self, normalised_code: str) -> str:
+        """How a linking code is stored: HMAC-SHA256 under the server's code key, so a copy of
+        the database cannot be searched offline for the codes (about 50 bits each)."""
+        return hmac.new(self.keys.linking_codes, normalised_code.encode("ascii"), sha256).hexdigest()
 
     def seal(self, round_label: str, plaintext: bytes, size: int) -> bytes:
         """``plaintext`` padded to ``size`` bytes and sealed: every record of a round is as long

@@ -2,14 +2,15 @@
 
 A code is 10 characters from an alphabet without look-alikes (no 0/O, 1/I/L), shown grouped as
 "K7PM-3QXR-WZ" and accepted in any case, with or without dashes and spaces. 31^10 codes (about
-50 bits) that expire after a few days are out of reach of guessing through a chat. Only the
-SHA-256 of the normalised code is stored, so a copy of the database reveals no usable code.
+50 bits) that expire after a few days, with wrong codes limited per account and chat
+(handlers/linking.py), are out of reach of guessing through a chat. Only a keyed hash of the
+normalised code is stored (storage/repositories/invitations.py), so a copy of the database
+reveals no usable code, not even to an offline search.
 """
 
 from __future__ import annotations
 
 import csv
-import hashlib
 import os
 import secrets
 import unicodedata
@@ -68,10 +69,6 @@ def format_code(code: str) -> str:
     return "-".join(parts)
 
 
-def hash_code(normalised: str) -> str:
-    return hashlib.sha256(normalised.encode("ascii")).hexdigest()
-
-
 def telegram_link(bot_username: str, code: str) -> str:
     """Deep link that opens the bot and sends /start with the code."""
     return f"https://t.me/{bot_username.removeprefix('@')}?start={normalise_code(code) or code}"
@@ -94,22 +91,50 @@ class IssuedCode:
     organisations: tuple[str, ...] = ()  # what the person answers for as a respondent
 
 
+class UnknownPerson(LookupError):
+    def __init__(self, email: str) -> None:
+        super().__init__(f"no active person with the address {email!r}")
+        self.email = email
+
+
 async def issue_codes(
-    db: Database, now: datetime, ttl_days: int, body_slug: str | None = None
+    db: Database,
+    now: datetime,
+    ttl_days: int,
+    body_slug: str | None = None,
+    *,
+    email: str | None = None,
+    include_linked: bool = False,
 ) -> list[IssuedCode]:
-    """One new code for every person with an active seat (in ``body_slug``, or in any body).
+    """One new code for every person with an active seat (in ``body_slug``, or in any body)
+    who has no linked account yet; with ``include_linked`` for the linked ones too (to link a
+    second platform); with ``email`` for that one person only, linked or not.
 
     A person's earlier unused codes are revoked, so only the newest code works. Respondents'
     codes carry the organisation they answer for.
     """
     async with db.transaction() as repos:
-        return await issue_codes_in(repos, now, ttl_days, body_slug)
+        return await issue_codes_in(
+            repos, now, ttl_days, body_slug, email=email, include_linked=include_linked
+        )
 
 
 async def issue_codes_in(
-    repos: Repositories, now: datetime, ttl_days: int, body_slug: str | None = None
+    repos: Repositories,
+    now: datetime,
+    ttl_days: int,
+    body_slug: str | None = None,
+    *,
+    email: str | None = None,
+    include_linked: bool = False,
 ) -> list[IssuedCode]:
     """``issue_codes`` inside a transaction the caller holds."""
+    wanted: int | None = None
+    if email is not None:
+        person = await repos.persons.get_by_email(email)
+        if person is None or person.id is None:
+            raise UnknownPerson(email)
+        wanted, include_linked = person.id, True
     if body_slug is None:
         bodies = await repos.bodies.list()
     else:
@@ -121,7 +146,14 @@ async def issue_codes_in(
     for body in bodies:
         assert body.id is not None
         for seat in await repos.memberships.list_for_body(body.id, active_only=True):
-            seats.setdefault(seat.person_id, []).append((body.name, seat))
+            if wanted is None or seat.person_id == wanted:
+                seats.setdefault(seat.person_id, []).append((body.name, seat))
+    if wanted is not None and not seats:
+        raise UnknownPerson(email or "")
+    if not include_linked:
+        for person_id in list(seats):
+            if await repos.accounts.list_for_person(person_id):
+                del seats[person_id]
 
     expires_at = now + timedelta(days=ttl_days)
     issued: list[IssuedCode] = []
@@ -143,7 +175,7 @@ async def issue_codes_in(
         code = generate_code()
         await repos.invitations.revoke_unused(person_id, now)
         await repos.invitations.add(
-            hash_code(_normalised(code)),
+            repos.invitations.keyed_hash(_normalised(code)),
             person_id,
             organisation_ids[0] if organisation_ids else None,
             now,
@@ -245,8 +277,7 @@ async def redeem_code_in(
     code = normalise_code(code_text)
     if code is None:
         return RedeemOutcome(RedeemStatus.UNKNOWN)
-    code_hash = hash_code(code)
-    invitation = await repos.invitations.get_by_hash(code_hash)
+    invitation = await repos.invitations.find(code)
     if invitation is None:
         return RedeemOutcome(RedeemStatus.UNKNOWN)
     person = await repos.persons.get(invitation.person_id)
@@ -257,7 +288,7 @@ async def redeem_code_in(
         return RedeemOutcome(RedeemStatus.ALREADY_LINKED, person)
     if owner is not None:
         return RedeemOutcome(RedeemStatus.LINKED_TO_OTHER_PERSON)
-    result = await repos.invitations.redeem(code_hash, now)
+    result = await repos.invitations.redeem(invitation.code_hash, now)
     if not result.ok:
         return RedeemOutcome(_STORED_STATUS[result.outcome])
     await repos.accounts.link(person.id, platform, external_id, now)

@@ -15,6 +15,7 @@ from storage.repositories.correspondence import CorrespondenceRepositories
 from storage.repositories.deliveries import DeliveryRepository
 from storage.repositories.elections import ElectionRepository
 from storage.repositories.invitations import InvitationRepository
+from storage.repositories.linking_attempts import LinkingAttemptRepository
 from storage.repositories.live import LiveRepositories
 from storage.repositories.materials import MaterialRepository
 from storage.repositories.memberships import MembershipRepository
@@ -46,6 +47,7 @@ class Repositories:
         "deliveries",
         "elections",
         "invitations",
+        "linking_attempts",
         "live",
         "materials",
         "memberships",
@@ -71,6 +73,7 @@ class Repositories:
         self.memberships = MembershipRepository(connection, keys)
         self.accounts = AccountRepository(connection, keys)
         self.invitations = InvitationRepository(connection, keys)
+        self.linking_attempts = LinkingAttemptRepository(connection, keys)
         self.sessions = SessionRepository(connection, keys)
         self.motions = MotionRepository(connection, keys)
         self.materials = MaterialRepository(connection, keys)

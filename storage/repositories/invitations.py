@@ -1,12 +1,19 @@
-"""Invitation codes: single use, with expiry; only a hash of each code is stored."""
+"""Invitation codes: single use, with expiry; only a keyed hash of each code is stored.
+
+The hash is an HMAC under a key derived from SEJABOT_SECRET_KEY (storage/keyring.py), which is
+not in the database. Codes issued before schema version 12 were stored as plain SHA-256; they
+are still found (``find``) until they expire, and are never issued again.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from datetime import datetime
 
 from bot.domain.audit_chain import SYSTEM_ACTOR, AuditKind, person_subject
 from storage.columns import now_utc, optional_parse_utc, parse_utc, utc_text
+from storage.keyring import ServerKeysMissing
 from storage.records import InvitationCode, RedeemOutcome, RedeemResult
 from storage.repositories.audit import AuditRepository
 from storage.repositories.base import Repository
@@ -28,6 +35,20 @@ def invitation_from_row(row: sqlite3.Row) -> InvitationCode:
 
 class InvitationRepository(Repository):
     __slots__ = ()
+
+    def keyed_hash(self, normalised_code: str) -> str:
+        """The stored form of a new code; raises ``ServerKeysMissing`` without the keys."""
+        if self._keys is None:
+            raise ServerKeysMissing()
+        return self._keys.code_hash(normalised_code)
+
+    async def find(self, normalised_code: str) -> InvitationCode | None:
+        """The code's record: by its keyed hash, or by the plain SHA-256 of earlier versions."""
+        found = await self.get_by_hash(self.keyed_hash(normalised_code))
+        if found is None:
+            legacy = hashlib.sha256(normalised_code.encode("ascii")).hexdigest()
+            found = await self.get_by_hash(legacy)
+        return found
 
     async def add(
         self,

@@ -264,3 +264,27 @@ async def test_webhook_mode_receives_updates_only_with_the_secret(world: RosterW
             assert not await world.db.read.processed_updates.seen(Platform.TELEGRAM, "99999")
         finally:
             await runtime.stop()
+
+
+async def test_guessing_codes_is_stopped_after_ten_wrong_ones_an_hour(
+    telegram: TelegramBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    guesser = telegram.fake.user(701, "Ugib", "Alec")
+    for attempt in range(10):
+        await telegram.fake.user_sends_text(guesser, f"/start ABCD-EFGH-{attempt + 2}{attempt + 2}")
+        refusal = await telegram.fake.wait_for_message(guesser)
+        assert "ni veljavna" in refusal.text, refusal.text
+    # The eleventh is not even checked, although it is right; the person learns until when.
+    right = telegram.world.code_of(COUNCILLOR)
+    await telegram.fake.user_sends_text(guesser, f"/start {right}")
+    limited = await telegram.fake.wait_for_message(guesser)
+    assert "preveč napačnih kod" in limited.text and "Kodo znova pošljite po" in limited.text
+    assert await telegram.world.db.read.accounts.find_person(Platform.TELEGRAM, "701") is None
+    assert any(
+        getattr(record, "refusal_kind", "") == "code_attempts_limited" for record in caplog.records
+    )
+    # The rightful owner, from an account and chat of their own, is not held back.
+    marko = telegram.fake.user(702, "Marko", "Zupančič")
+    await telegram.fake.user_sends_text(marko, f"/start {right}")
+    welcome = await telegram.fake.wait_for_message(marko)
+    assert "Marko Zupančič" in welcome.text
