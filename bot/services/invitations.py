@@ -10,7 +10,6 @@ reveals no usable code, not even to an offline search.
 
 from __future__ import annotations
 
-import csv
 import os
 import secrets
 import unicodedata
@@ -25,6 +24,7 @@ from zoneinfo import ZoneInfo
 from bot.domain.lot import slovenian_sort_key
 from bot.domain.models import Membership, Person, Platform, Role
 from bot.i18n import N_
+from bot.reports.tables import to_csv
 from bot.timeutil import format_local
 from storage.records import RedeemOutcome as StoredRedeemOutcome
 
@@ -321,33 +321,35 @@ def export_codes(
     The file holds usable codes, so it is created readable by its owner only.
     """
     zone = timezone if isinstance(timezone, ZoneInfo) else ZoneInfo(timezone)
+    rows = []
+    for item in issued:
+        link = telegram_link(telegram_bot_username, item.code) if telegram_bot_username else ""
+        matrix = (
+            translate(
+                "Open a direct chat with {bot} and send the code {code}.",
+                bot=matrix_user_id,
+                code=item.code,
+            )
+            if matrix_user_id
+            else ""
+        )
+        rows.append(
+            [
+                item.person.name,
+                item.person.surname,
+                ", ".join(item.bodies),
+                ", ".join(item.organisations),
+                item.code,
+                format_local(item.expires_at, "sl", zone),
+                link,
+                matrix,
+            ]
+        )
+    # to_csv writes names that look like formulas ("=HYPERLINK(...)") as text.
+    content = to_csv([translate(column) for column in EXPORT_COLUMNS], rows)
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     os.chmod(path, 0o600)  # also when an older export was there with wider permissions
-    with open(descriptor, "w", encoding="utf-8-sig", newline="") as file:
-        writer = csv.writer(file, delimiter=";")
-        writer.writerow([translate(column) for column in EXPORT_COLUMNS])
-        for item in issued:
-            link = telegram_link(telegram_bot_username, item.code) if telegram_bot_username else ""
-            matrix = (
-                translate(
-                    "Open a direct chat with {bot} and send the code {code}.",
-                    bot=matrix_user_id,
-                    code=item.code,
-                )
-                if matrix_user_id
-                else ""
-            )
-            writer.writerow(
-                [
-                    item.person.name,
-                    item.person.surname,
-                    ", ".join(item.bodies),
-                    ", ".join(item.organisations),
-                    item.code,
-                    format_local(item.expires_at, "sl", zone),
-                    link,
-                    matrix,
-                ]
-            )
+    with open(descriptor, "wb") as file:
+        file.write(content)
     return path

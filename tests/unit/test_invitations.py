@@ -8,6 +8,7 @@ import hmac
 import re
 import stat
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -395,3 +396,25 @@ async def test_codes_issued_before_keyed_hashes_still_link(db: Database) -> None
         )
     outcome = await redeem_code(db, legacy, Platform.TELEGRAM, "5001", NOW)
     assert outcome.status is RedeemStatus.LINKED
+
+
+async def test_a_name_that_looks_like_a_formula_stays_text_in_the_export(
+    db: Database, tmp_path: Path
+) -> None:
+    (marko,) = await issue_codes(db, NOW, 14, email="marko.zupancic@gornji-grad.example")
+    forged = replace(
+        marko,
+        person=replace(marko.person, name='=HYPERLINK("https://evil.example";"Klik")', surname="@SUM(1)"),
+        bodies=("+cmd|' /C calc'!A0",),
+        organisations=("-2+3",),
+    )
+    path = tmp_path / "kode.csv"
+    export_codes([forged], path, translate=Translator("sl"))
+    with path.open(encoding="utf-8-sig", newline="") as file:
+        (_, row) = list(csv.reader(file, delimiter=";"))
+    assert row[:4] == [
+        "'=HYPERLINK(\"https://evil.example\";\"Klik\")",
+        "'@SUM(1)",
+        "'+cmd|' /C calc'!A0",
+        "'-2+3",
+    ]
