@@ -301,12 +301,13 @@ async def _prepare_database(settings: Settings, _: Translator) -> None:
 
 
 def _register_command_groups() -> None:
-    from bot.cli_backup import backup
+    from bot.cli_backup import backup, restore
     from bot.cli_roster import roster
     from bot.cli_run import demo, run
 
     main.add_command(roster)
     main.add_command(backup)
+    main.add_command(restore)
     main.add_command(run)
     main.add_command(demo)
     from bot.cli_survey import survey

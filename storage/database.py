@@ -282,15 +282,21 @@ async def backup_file(source: Path, target: Path) -> None:
         partial = target.with_name(target.name + ".partial")
         partial.unlink(missing_ok=True)
         owner_only_file(partial)
-        with contextlib.closing(
-            sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
-        ) as src:
-            src.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-            with contextlib.closing(sqlite3.connect(partial)) as dst:
-                src.backup(dst)
-                (result,) = dst.execute("PRAGMA integrity_check").fetchone()
-                if result != "ok":
-                    raise StorageError(f"backup of {source} failed its integrity check: {result}")
-        partial.replace(target)  # never leave a half-written file under the final name
+        try:
+            with contextlib.closing(
+                sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
+            ) as src:
+                src.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+                with contextlib.closing(sqlite3.connect(partial)) as dst:
+                    src.backup(dst)
+                    (result,) = dst.execute("PRAGMA integrity_check").fetchone()
+                    if result != "ok":
+                        raise StorageError(
+                            f"backup of {source} failed its integrity check: {result}"
+                        )
+            partial.replace(target)  # never leave a half-written file under the final name
+        except BaseException:
+            partial.unlink(missing_ok=True)  # a failed copy leaves nothing behind
+            raise
 
     await asyncio.to_thread(copy)
