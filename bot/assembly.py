@@ -45,6 +45,7 @@ def build_transports(settings: Settings, db: Database) -> list[Transport]:
             )
         )
     matrix = settings.matrix
+    keys = settings.server_keys  # `sejabot run` refuses to start without them
     if matrix.enabled and matrix.homeserver and matrix.user_id:
         transports.append(
             MatrixTransport(
@@ -59,6 +60,7 @@ def build_transports(settings: Settings, db: Database) -> list[Transport]:
                 ),
                 allowed_servers=matrix.allowed_servers,
                 language=settings.language,
+                pickle_key=keys.matrix_pickle if keys else None,
             )
         )
     return transports

@@ -96,6 +96,7 @@ class Demo:
             self.work_dir / "matrix-store",
             is_welcome=matrix_welcome_check(self.db),
             password=bot_password,
+            pickle_key=self.keys.matrix_pickle,
         )
         self.runtime = Runtime(self.db, [transport])
         await self.runtime.start()

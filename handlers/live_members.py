@@ -11,7 +11,16 @@ from datetime import datetime
 from html import escape
 from typing import NamedTuple
 
-from bot.domain.models import Candidate, Election, Motion, Platform, SessionStatus, VoteChoice
+from bot.domain.models import (
+    Candidate,
+    Election,
+    Motion,
+    Platform,
+    SessionStatus,
+    VoteChoice,
+    VoteKind,
+)
+from bot.domain.rules import RuleSet
 from bot.domain.outcomes import ballot_is_valid
 from bot.security_log import RefusalKind
 from bot.services import live_payloads as payloads
@@ -30,6 +39,7 @@ from bot.services.live_vote_texts import (
     election_recorded,
     recorded_message,
     refusal_text,
+    secret_ballot_terms,
     spent_ballot,
     vote_heading,
 )
@@ -288,7 +298,13 @@ async def ballot_choice(ctx: HandlerContext, rest: str) -> None:
     if not live_round.is_open:
         _refuse(ctx, CastRefusal.CLOSED, live_round, action_time(ctx))
         return
-    message = confirm_message(motion, number, live_round.round, choice, ctx._)
+    terms = None
+    if motion.vote_kind is VoteKind.SECRET:
+        rule_set = await rule_set_of(ctx.repos, ctx.app, live_round.session_id)
+        if not _secret_allowed_here(ctx, rule_set, live_round):
+            return
+        terms = secret_ballot_terms(rule_set, ctx._)
+    message = confirm_message(motion, number, live_round.round, choice, ctx._, terms=terms)
     if ctx.event.choice is not None and ctx.event.choice.message is not None:
         ctx.edit(ctx.event.choice.message, message)
     else:
@@ -326,6 +342,8 @@ async def ballot_confirm(ctx: HandlerContext, rest: str) -> None:
     motion, live_round, choice, number = found.motion, found.round, found.choice, found.number
     at = action_time(ctx)
     rule_set = await rule_set_of(ctx.repos, ctx.app, live_round.session_id)
+    if motion.vote_kind is VoteKind.SECRET and not _secret_allowed_here(ctx, rule_set, live_round):
+        return
     outcome = await cast_vote(
         ctx.repos,
         rule_set,
@@ -351,6 +369,20 @@ async def ballot_confirm(ctx: HandlerContext, rest: str) -> None:
     _spend_ballot(ctx, vote_heading(number, motion.title, ctx._), at)
     ctx.reply(recorded_message(motion, number, choice, at, outcome.receipt, ctx._))
     apply(ctx, _panel_refresh(live_round.session_id))
+
+
+def _secret_allowed_here(
+    ctx: HandlerContext, rule_set: RuleSet, live_round: LiveRound | LiveElectionRound
+) -> bool:
+    """Whether the rules let a secret ballot be used on this platform; if not, the member is
+    told why and where to vote (the ballot itself was never sent here, see
+    bot/transport/secrecy.py)."""
+    platform = Platform(ctx.event.platform)
+    terms = secret_ballot_terms(rule_set, ctx._)
+    if terms.allows(platform):
+        return True
+    ctx.refuse(RefusalKind.NOT_ENTITLED, terms.not_allowed, detail=_round_detail(live_round))
+    return False
 
 
 def _spend_ballot(ctx: HandlerContext, heading: str, at: datetime) -> None:
@@ -413,6 +445,8 @@ async def election_show(ctx: HandlerContext, rest: str) -> None:
     from bot.services.live_elections import first_letter
 
     rule_set = await rule_set_of(ctx.repos, ctx.app, live_round.session_id)
+    if not _secret_allowed_here(ctx, rule_set, live_round):
+        return
     letter = (
         first_letter(election)
         if live_round.stage == 1 and rule_set.elections.alphabet_start_by_lot
@@ -430,6 +464,7 @@ async def election_show(ctx: HandlerContext, rest: str) -> None:
             live_round.closes_at,
             letter,
             ctx._,
+            terms=secret_ballot_terms(rule_set, ctx._),
         ),
     )
 
@@ -443,14 +478,18 @@ async def election_ask(ctx: HandlerContext, rest: str) -> None:
     if not live_round.is_open:
         _refuse(ctx, CastRefusal.CLOSED, live_round, action_time(ctx))
         return
+    rule_set = await rule_set_of(ctx.repos, ctx.app, live_round.session_id)
+    if not _secret_allowed_here(ctx, rule_set, live_round):
+        return
     posts = election.posts if live_round.stage == 1 else 1
     marked = [c for c in ballot if c.id in marks]
     valid = ballot_is_valid(posts, list(marks), [c.id for c in ballot if c.id is not None])
     _show(
         ctx,
         election_confirm(
-            election, number, live_round.round, live_round.stage, marked, mask, valid, ctx._
-        ),
+            election, number, live_round.round, live_round.stage, marked, mask, valid, ctx._,
+            ballot=ballot, terms=secret_ballot_terms(rule_set, ctx._),
+        ),  # fmt: skip
     )
 
 
@@ -461,6 +500,9 @@ async def election_cast(ctx: HandlerContext, rest: str) -> None:
         return
     election, live_round, ballot, _mask, marks, number = found
     at = action_time(ctx)
+    rule_set = await rule_set_of(ctx.repos, ctx.app, live_round.session_id)
+    if not _secret_allowed_here(ctx, rule_set, live_round):
+        return
     outcome = await cast_election_ballot(
         ctx.repos, election, live_round.round, ctx.person.id, marks, at
     )
@@ -472,8 +514,9 @@ async def election_cast(ctx: HandlerContext, rest: str) -> None:
     _spend_ballot(ctx, election_heading(number, election, live_round.stage, ctx._), at)
     ctx.reply(
         election_recorded(
-            election, number, live_round.stage, marked, outcome.valid, at, outcome.receipt, ctx._
-        )
+            election, number, live_round.stage, marked, outcome.valid, at, outcome.receipt, ctx._,
+            ballot=ballot,
+        )  # fmt: skip
     )
     apply(ctx, _panel_refresh(live_round.session_id))
 

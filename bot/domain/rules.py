@@ -10,7 +10,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from fractions import Fraction
 
-from bot.domain.models import MotionCategory
+from bot.domain.models import MotionCategory, Platform
+
+# Chat platforms a member can vote on (the hall and the command line are not chats).
+CHAT_PLATFORMS: frozenset[Platform] = frozenset({Platform.MATRIX, Platform.TELEGRAM})
 
 
 class Basis(StrEnum):
@@ -61,6 +64,10 @@ class LiveRules:
     roll_call_repeatable: bool = False  # art. 44: a roll-call vote is never repeated
     notice_days_regular: int = 7  # art. 18
     notice_days_extraordinary: int = 5  # art. 20
+    # Art. 42-43: where secret votes and elections are cast. Matrix rooms are end-to-end
+    # encrypted; Telegram bot chats are not (Telegram's servers carry the choice), so a body
+    # may keep secret ballots off Telegram. Members there are told why and where to vote.
+    secret_vote_transports: frozenset[Platform] = CHAT_PLATFORMS
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,8 +19,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Final, TypeVar
 
-from bot.domain.models import MotionCategory
+from bot.domain.models import MotionCategory, Platform
 from bot.domain.rules import (
+    CHAT_PLATFORMS,
     Basis,
     Comparison,
     CorrespondenceAdoption,
@@ -408,6 +409,7 @@ def _live(root: _Table) -> LiveRules:
             "roll_call_repeatable",
             "notice_days_regular",
             "notice_days_extraordinary",
+            "secret_vote_transports",
         ),
     )
     return LiveRules(
@@ -418,7 +420,34 @@ def _live(root: _Table) -> LiveRules:
         roll_call_repeatable=table.boolean("roll_call_repeatable", False),
         notice_days_regular=table.integer("notice_days_regular", 7, minimum=0),
         notice_days_extraordinary=table.integer("notice_days_extraordinary", 5, minimum=0),
+        secret_vote_transports=_transports(table, "secret_vote_transports"),
     )
+
+
+def _transports(table: _Table, name: str) -> frozenset[Platform]:
+    """Chat platforms named in a list (each at most once, at least one); default all."""
+    example = f'{name} = ["matrix", "telegram"]'
+    names = table.text_list(name, example, default=sorted(CHAT_PLATFORMS))
+    chosen: set[Platform] = set()
+    for index, value in enumerate(names):
+        if value not in CHAT_PLATFORMS:
+            raise table.error(
+                f"{name}[{index}]",
+                _msg(
+                    N_("'{value}' is not one of {choices}."),
+                    value=value,
+                    choices=", ".join(sorted(CHAT_PLATFORMS)),
+                ),
+                _msg(N_("use one of those.")),
+            )
+        chosen.add(Platform(value))
+    if not chosen:
+        raise table.error(
+            name,
+            _msg(N_("No transport is left for secret votes and elections.")),
+            _msg(N_("name at least one, for example: {example}"), example=example),
+        )
+    return frozenset(chosen)
 
 
 def _elections(root: _Table) -> ElectionRules:

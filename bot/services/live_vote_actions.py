@@ -52,6 +52,7 @@ from bot.services.live_vote_texts import (
     election_ballot,
     election_heading,
     presence_request,
+    secret_ballot_terms,
     vote_heading,
 )
 from bot.services.live_voting import (
@@ -129,6 +130,7 @@ async def _election_ballot(
         live_round.closes_at,
         letter,
         _,
+        terms=secret_ballot_terms(rule_set, _),
     )
 
 

@@ -2,6 +2,11 @@
 
 Every step tells the member exactly what is asked and, once recorded, exactly what was recorded
 and when. A secret ballot's confirmation names the choice only to the voter, in their own chat.
+
+Messages of secret votes and elections are :class:`SecretMessage` objects
+(bot/transport/secrecy.py): each one that names a choice carries the same message for the other
+choices, so a transport can give every choice the same size, and each ballot carries where the
+rule set lets it go and what the member reads elsewhere.
 """
 
 from __future__ import annotations
@@ -10,13 +15,21 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from html import escape
 
-from bot.domain.models import Candidate, Election, Motion, VoteChoice, VoteKind
+from bot.domain.models import Candidate, Election, Motion, Platform, VoteChoice, VoteKind
 from bot.domain.rules import RuleSet
 from bot.i18n import N_, Translator
 from bot.services import live_payloads as payloads
 from bot.services.live_voting import CastRefusal
-from bot.services.live_wording import choice_word, clock, majority_words, vote_kind_word, when
+from bot.services.live_wording import (
+    choice_word,
+    clock,
+    command,
+    majority_words,
+    vote_kind_word,
+    when,
+)
 from bot.transport.events import Choice, OutgoingMessage
+from bot.transport.secrecy import BallotTerms, SecretMessage
 
 CAST_REFUSALS: Mapping[CastRefusal, str] = {
     CastRefusal.NO_SUCH_ROUND: N_("This vote no longer exists."),
@@ -34,6 +47,70 @@ CAST_REFUSALS: Mapping[CastRefusal, str] = {
     CastRefusal.ALREADY_VOTED: N_("You have already voted in this vote; each member votes once."),
     CastRefusal.NOT_ALLOWED: N_("This choice is not allowed in this vote."),
 }
+
+
+# Secret ballots kept off a platform by the rule set: why, and where to vote (by the platform
+# that remains; the command is written as that platform spells it).
+NOT_ALLOWED_HERE: Mapping[Platform, str] = {
+    Platform.MATRIX: N_(
+        "The rules of this body allow secret votes and elections only over Matrix, whose chats "
+        "are end-to-end encrypted, so the ballot was not sent here. Vote in your chat with the "
+        "bot on Matrix: write {command} there and the ballot follows. If you have no Matrix "
+        "account linked with the bot, ask the municipal administration for help."
+    ),
+    Platform.TELEGRAM: N_(
+        "The rules of this body allow secret votes and elections only over Telegram, so the "
+        "ballot was not sent here. Vote in your chat with the bot on Telegram: write {command} "
+        "there and the ballot follows. If you have no Telegram account linked with the bot, "
+        "ask the municipal administration for help."
+    ),
+}
+NOT_ALLOWED_ANYWHERE = N_(
+    "The rules of this body allow secret votes and elections only over {platforms}, so the "
+    "ballot was not sent here."
+)
+UNENCRYPTED_ROOM = N_(
+    "This chat is not end-to-end encrypted, so the ballot of the secret vote was not sent here: "
+    "whoever runs the server could read it. Turn on encryption in this room's settings "
+    "(Security & Privacy), or start a new direct chat with the bot with encryption on; then "
+    "write {command} there and the ballot follows."
+)
+TELEGRAM_NOTICE = N_(
+    "Please note: chats with bots on Telegram are not end-to-end encrypted, so your choice in "
+    "this secret vote passes through Telegram's servers."
+)
+TELEGRAM_NOTICE_MATRIX = N_(
+    "If you have a Matrix account linked with the bot, you can vote there instead, in an "
+    "encrypted chat."
+)
+PLATFORM_NAMES: Mapping[Platform, str] = {
+    Platform.MATRIX: N_("Matrix"),
+    Platform.TELEGRAM: N_("Telegram"),
+}
+
+
+def secret_ballot_terms(rule_set: RuleSet, _: Translator) -> BallotTerms:
+    """Where the body's rules let a secret ballot go, and what the member reads elsewhere."""
+    allowed = rule_set.live.secret_vote_transports
+    present = "prisoten"
+    if len(allowed) == 1:
+        [only] = allowed
+        not_allowed = _(NOT_ALLOWED_HERE[only], command=command(only, present))
+    else:
+        names = ", ".join(_(PLATFORM_NAMES[p]) for p in sorted(allowed) if p in PLATFORM_NAMES)
+        not_allowed = _(NOT_ALLOWED_ANYWHERE, platforms=names)
+    notices: tuple[tuple[Platform, str], ...] = ()
+    if Platform.TELEGRAM in allowed:
+        notice = _(TELEGRAM_NOTICE)
+        if Platform.MATRIX in allowed:
+            notice = f"{notice} {_(TELEGRAM_NOTICE_MATRIX)}"
+        notices = ((Platform.TELEGRAM, f"<i>{notice}</i>"),)
+    return BallotTerms(
+        platforms=frozenset(allowed),
+        not_allowed=not_allowed,
+        unencrypted=_(UNENCRYPTED_ROOM, command=command(Platform.MATRIX, present)),
+        readable_notices=notices,
+    )
 
 
 def presence_button(session_id: int, _: Translator) -> tuple[tuple[Choice, ...], ...]:
@@ -129,14 +206,55 @@ def ballot_message(
         )
         for choice in allowed_choices(rule_set, motion.vote_kind)
     )
-    return OutgoingMessage(
-        html="\n".join(lines),
-        choices=(buttons,),
-        poll_question=vote_heading(number, motion.title, _),
-    )
+    html, question = "\n".join(lines), vote_heading(number, motion.title, _)
+    if motion.vote_kind is VoteKind.SECRET:
+        return SecretMessage(
+            html=html,
+            choices=(buttons,),
+            poll_question=question,
+            secret=True,
+            ballot=secret_ballot_terms(rule_set, _),
+        )
+    return OutgoingMessage(html=html, choices=(buttons,), poll_question=question)
 
 
 def confirm_message(
+    motion: Motion,
+    number: int | None,
+    round_number: int,
+    choice: VoteChoice,
+    _: Translator,
+    *,
+    terms: BallotTerms | None = None,
+) -> OutgoingMessage:
+    """Asks to confirm ``choice``; in a secret vote of the same size for every choice."""
+    message = _confirm_message(motion, number, round_number, choice, _)
+    if motion.vote_kind is not VoteKind.SECRET:
+        return message
+    others = tuple(
+        _confirm_message(motion, number, round_number, other, _)
+        for other in VoteChoice
+        if other is not choice
+    )
+    return _secret(message, others, terms)
+
+
+def _secret(
+    message: OutgoingMessage,
+    others: tuple[OutgoingMessage, ...],
+    terms: BallotTerms | None = None,
+) -> SecretMessage:
+    return SecretMessage(
+        html=message.html,
+        choices=message.choices,
+        poll_question=message.poll_question,
+        secret=True,
+        same_size_as=others,
+        ballot=terms,
+    )
+
+
+def _confirm_message(
     motion: Motion, number: int | None, round_number: int, choice: VoteChoice, _: Translator
 ) -> OutgoingMessage:
     assert motion.id is not None
@@ -159,11 +277,30 @@ def confirm_message(
             ),
         ),
         poll_question=question,
-        secret=motion.vote_kind is VoteKind.SECRET,
     )
 
 
 def recorded_message(
+    motion: Motion,
+    number: int | None,
+    choice: VoteChoice,
+    at: datetime,
+    receipt: str,
+    _: Translator,
+) -> OutgoingMessage:
+    """What was recorded; a secret ballot's receipt is of the same size for every choice."""
+    message = _recorded_message(motion, number, choice, at, receipt, _)
+    if not receipt:
+        return message
+    others = tuple(
+        _recorded_message(motion, number, other, at, receipt, _)
+        for other in VoteChoice
+        if other is not choice
+    )
+    return _secret(message, others)
+
+
+def _recorded_message(
     motion: Motion,
     number: int | None,
     choice: VoteChoice,
@@ -188,7 +325,7 @@ def recorded_message(
             heading,
             _("Your vote {choice} was recorded at {time}.", choice=word, time=clock(at, _)),
         ]
-    return OutgoingMessage(html="\n".join(lines), secret=bool(receipt))
+    return OutgoingMessage(html="\n".join(lines))
 
 
 def spent_ballot(heading: str, at: datetime, _: Translator) -> OutgoingMessage:
@@ -238,8 +375,31 @@ def election_ballot(
     closes_at: datetime | None,
     letter: str,
     _: Translator,
+    *,
+    terms: BallotTerms | None = None,
 ) -> OutgoingMessage:
-    """The ballot: one post is chosen with one press; several posts are marked, then cast."""
+    """The ballot: one post is chosen with one press; several posts are marked, then cast.
+
+    Its marks are secret: it has the same size with no marks and with all of them."""
+    args = (election, number, round_number, stage, ballot)
+    rest = (closes_at, letter, _)
+    message = _election_ballot(*args, mask, *rest)
+    full = (1 << len(ballot)) - 1
+    others = tuple(_election_ballot(*args, other, *rest) for other in (0, full) if other != mask)
+    return _secret(message, others, terms)
+
+
+def _election_ballot(
+    election: Election,
+    number: int | None,
+    round_number: int,
+    stage: int,
+    ballot: Sequence[Candidate],
+    mask: int,
+    closes_at: datetime | None,
+    letter: str,
+    _: Translator,
+) -> OutgoingMessage:
     assert election.id is not None
     posts = election.posts if stage == 1 else 1
     heading = election_heading(number, election, stage, _)
@@ -302,12 +462,36 @@ def election_ballot(
             )
         )
     # Elections are secret (art. 43): the marks a member made are never kept with their chat.
-    return OutgoingMessage(
-        html="\n".join(lines), choices=tuple(rows), poll_question=heading, secret=True
-    )
+    return OutgoingMessage(html="\n".join(lines), choices=tuple(rows), poll_question=heading)
 
 
 def election_confirm(
+    election: Election,
+    number: int | None,
+    round_number: int,
+    stage: int,
+    marked: Sequence[Candidate],
+    mask: int,
+    valid: bool,
+    _: Translator,
+    *,
+    ballot: Sequence[Candidate] = (),
+    terms: BallotTerms | None = None,
+) -> OutgoingMessage:
+    """Asks to confirm the marks. Of the same size whatever was marked: no text is longer than
+    the one naming every candidate of ``ballot``, or the one naming nobody."""
+    args = (election, number, round_number, stage)
+    message = _election_confirm(*args, marked, mask, valid, _)
+    full = (1 << len(ballot)) - 1
+    others = tuple(
+        _election_confirm(*args, every, every_mask, every_valid, _)
+        for every, every_mask in ((ballot, full), ((), 0))
+        for every_valid in (True, False)
+    )
+    return _secret(message, others, terms)
+
+
+def _election_confirm(
     election: Election,
     number: int | None,
     round_number: int,
@@ -345,11 +529,33 @@ def election_confirm(
             ),
         ),
         poll_question=_("Confirm your ballot?"),
-        secret=True,
     )
 
 
 def election_recorded(
+    election: Election,
+    number: int | None,
+    stage: int,
+    marked: Sequence[Candidate],
+    valid: bool,
+    at: datetime,
+    receipt: str,
+    _: Translator,
+    *,
+    ballot: Sequence[Candidate] = (),
+) -> OutgoingMessage:
+    """What was cast, with the receipt; of the same size whatever was marked."""
+    args = (election, number, stage)
+    message = _election_recorded(*args, marked, valid, at, receipt, _)
+    others = tuple(
+        _election_recorded(*args, every, every_valid, at, receipt, _)
+        for every in (ballot, ())
+        for every_valid in (True, False)
+    )
+    return _secret(message, others)
+
+
+def _election_recorded(
     election: Election,
     number: int | None,
     stage: int,
@@ -373,4 +579,4 @@ def election_recorded(
             "choices is published, so you can check that your ballot was counted."
         )
     )
-    return OutgoingMessage(html="\n".join(lines), secret=True)
+    return OutgoingMessage(html="\n".join(lines))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from bot.domain.models import Person, Session, SessionKind, SessionMode, VoteKind
+from bot.domain.models import Person, Platform, Session, SessionKind, SessionMode, VoteKind
 from bot.domain.rules import RuleSet, Threshold
 from bot.i18n import N_, Translator
 from bot.services.wording import CHOICE_WORDS, choice_word, clock, threshold_rule, when
@@ -21,6 +21,7 @@ __all__ = [
     "VOTE_KIND_WORDS",
     "choice_word",
     "clock",
+    "command",
     "majority_words",
     "person_name",
     "session_kind_word",
@@ -49,6 +50,15 @@ SESSION_MODE_WORDS: Mapping[SessionMode, str] = {
     SessionMode.REMOTE: N_("remote (video call)"),
     SessionMode.HYBRID: N_("hybrid (hall and video call)"),
 }
+
+
+# How a chat command is written on each platform (Matrix has no bot commands of its own).
+COMMAND_PREFIXES: Mapping[Platform, str] = {Platform.MATRIX: "!", Platform.TELEGRAM: "/"}
+
+
+def command(platform: Platform, name: str) -> str:
+    """ "!prisoten" on Matrix, "/prisoten" on Telegram."""
+    return f"{COMMAND_PREFIXES.get(platform, '/')}{name}"
 
 
 def vote_kind_word(kind: VoteKind, _: Translator) -> str:

@@ -22,7 +22,9 @@ the bot's own unless ``allowed_servers`` lists them (each such event is logged a
 ``is_welcome`` callback approves (linked members, roster Matrix IDs); others are rejected with a
 reason their client shows, and logged.
 
-Secrets (password, access token) are passed in by the caller and never logged.
+Secrets (password, access token, the store's pickle key) are passed in by the caller and never
+logged. The store is encrypted with the pickle key and readable by its owner only; a store
+written with nio's default key is re-encrypted at start (:mod:`bot.transport.matrix_store`).
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ from nio import (
 from bot.domain.models import Platform
 from bot.i18n import DEFAULT_LANGUAGE, Translator
 from bot.transport.base import EventSink
+from bot.transport.credentials import CredentialProblem, CredentialsRefused
 from bot.transport.events import Capability, ChatRef, MessageRef, OutgoingMessage
 from bot.transport.matrix_delivery import Delivery
 from bot.transport.matrix_incoming import ChoiceMemory, IncomingReader
@@ -65,6 +68,7 @@ from bot.transport.matrix_rooms import (
     WelcomeCheck,
 )
 from bot.transport.matrix_sending import MatrixSender, MatrixTransportError, SyncSignal
+from bot.transport.matrix_store import NIO_DEFAULT_PICKLE_KEY, StoreKeyError, rekey, restrict
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +127,10 @@ class MatrixTransport:
         language: str = DEFAULT_LANGUAGE,
         device_name: str = "Sejabot",
         timeline_limit: int = TIMELINE_LIMIT,
+        pickle_key: str | None = None,
     ) -> None:
+        """``pickle_key`` encrypts the crypto store: the running bot passes the one derived
+        from SEJABOT_SECRET_KEY; None keeps nio's default key (tests and the demo only)."""
         if (password is None) == (access_token is None):
             raise ValueError("Give either a password or an access token.")
         self.homeserver = homeserver
@@ -132,6 +139,7 @@ class MatrixTransport:
         self.store_path = Path(store_path)
         self._password = password
         self._access_token = access_token
+        self._pickle_key = pickle_key or NIO_DEFAULT_PICKLE_KEY
         self._is_welcome = is_welcome
         self._policy = ServerPolicy(user_id, allowed_servers)
         self._translate = Translator(language)
@@ -152,7 +160,7 @@ class MatrixTransport:
     async def start(self, sink: EventSink) -> None:
         if self._client is not None:
             raise RuntimeError("The Matrix transport is already running.")
-        await asyncio.to_thread(self.store_path.mkdir, parents=True, exist_ok=True)
+        await asyncio.to_thread(self._prepare_store)
         client = _SyncingClient(
             self.homeserver,
             self.user_id,
@@ -163,6 +171,7 @@ class MatrixTransport:
                 store_sync_tokens=False,  # saved after delivery instead (matrix_delivery)
                 max_limit_exceeded=0,  # retries are decided in matrix_sending, with limits
                 max_timeouts=0,
+                pickle_key=self._pickle_key,
             ),
         )
         self._client = client
@@ -176,6 +185,14 @@ class MatrixTransport:
             await self.stop()
             raise
         self._sync_task = asyncio.create_task(self._sync_loop(client), name="matrix-sync")
+
+    def _prepare_store(self) -> None:
+        """Owner-only files, and a store written with nio's default key re-encrypted."""
+        restrict(self.store_path, self.user_id, self.device_id)
+        try:
+            rekey(self.store_path, self.user_id, self.device_id, self._pickle_key)
+        except StoreKeyError as error:
+            raise MatrixTransportError(str(error)) from None
 
     async def stop(self) -> None:
         client = self._client
@@ -201,13 +218,29 @@ class MatrixTransport:
         if self._access_token is not None:
             client.restore_login(self.user_id, self.device_id, self._access_token)
             whoami = await client.whoami()
-            if not isinstance(whoami, WhoamiResponse) or whoami.device_id != self.device_id:
-                raise MatrixTransportError(f"The access token is not valid for {self.device_id}.")
+            if not isinstance(whoami, WhoamiResponse):
+                raise CredentialsRefused(
+                    CredentialProblem.MATRIX_TOKEN,
+                    server=self.homeserver,
+                    detail=str(getattr(whoami, "status_code", "") or whoami),
+                    device=self.device_id,
+                )
+            if whoami.device_id != self.device_id:
+                raise CredentialsRefused(
+                    CredentialProblem.MATRIX_OTHER_DEVICE,
+                    other=str(whoami.device_id),
+                    device=self.device_id,
+                )
         else:
             assert self._password is not None
             login = await client.login(self._password, device_name=self._device_name)
             if not isinstance(login, LoginResponse):
-                raise MatrixTransportError(f"Matrix login of {self.user_id} failed: {login}")
+                raise CredentialsRefused(
+                    CredentialProblem.MATRIX_LOGIN,
+                    server=self.homeserver,
+                    user=self.user_id,
+                    detail=str(getattr(login, "status_code", "") or login),
+                )
         if client.should_upload_keys:
             await client.keys_upload()
 

@@ -7,6 +7,13 @@ content carries both forms: the unstable block (``org.matrix.msc3381.poll.start`
 ``org.matrix.msc1767.text`` strings and answer ``id``) and the stable blocks (``m.poll`` with
 ``m.text`` arrays and answer ``m.id``), plus ``body`` for clients that know neither. Responses are
 read in both forms: ``m.selections`` and ``org.matrix.msc3381.poll.response.answers``.
+
+Secret choices (bot/transport/secrecy.py): the answers of a secret message's poll get positional
+ids of one length ("01", "02", ...), so a member's encrypted response has the same size whatever
+they chose; the poll itself carries which payload each id stands for (``org.sejabot.answers``),
+so an answer still maps back after a restart. Every event of a secret message is padded
+(``org.sejabot.padding``) to the size of the longest of its alternatives, counted as nio
+serialises the content it encrypts.
 """
 
 from __future__ import annotations
@@ -15,6 +22,8 @@ import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+from nio import Api
 
 from bot.transport.events import Choice, OutgoingFile
 from bot.transport.html_text import html_to_plain
@@ -30,6 +39,8 @@ POLL_START_TYPES = frozenset({"m.poll.start", POLL_START_TYPE})
 _UNSTABLE_TEXT = "org.matrix.msc1767.text"
 _UNSTABLE_RESPONSE = "org.matrix.msc3381.poll.response"
 COMMAND_PREFIX = "!"
+ANSWERS_KEY = "org.sejabot.answers"  # answer id -> payload, on polls with positional ids
+PADDING_KEY = "org.sejabot.padding"
 _WHITESPACE = re.compile(r"\s+")
 
 
@@ -65,27 +76,71 @@ def poll_fallback_text(question: str, choices: Sequence[Choice], hint: str) -> s
     return "\n".join([*lines, hint] if hint else lines)
 
 
+def positional_ids(count: int) -> tuple[str, ...]:
+    """Answer ids that say nothing but the position, all of one length: "01", "02", ..."""
+    return tuple(f"{number:02d}" for number in range(1, count + 1))
+
+
 def poll_start_content(
-    question: str, choices: Sequence[Choice], fallback_text: str
+    question: str,
+    choices: Sequence[Choice],
+    fallback_text: str,
+    answer_ids: Sequence[str] | None = None,
 ) -> dict[str, Any]:
-    """A single-choice poll; answer ids are the choices' payloads."""
-    return {
+    """A single-choice poll; answer ids are the choices' payloads unless ``answer_ids`` are
+    given, and then the poll also says which payload each id stands for."""
+    ids = list(answer_ids) if answer_ids is not None else [c.payload for c in choices]
+    content = {
         "body": fallback_text,
         _UNSTABLE_TEXT: fallback_text,
         POLL_START_TYPE: {
             "kind": "org.matrix.msc3381.poll.undisclosed",
             "max_selections": 1,
             "question": {_UNSTABLE_TEXT: question, "body": question},
-            "answers": [{"id": c.payload, _UNSTABLE_TEXT: c.label} for c in choices],
+            "answers": [
+                {"id": answer_id, _UNSTABLE_TEXT: c.label}
+                for answer_id, c in zip(ids, choices, strict=True)
+            ],
         },
         "m.text": [{"body": fallback_text}],
         "m.poll": {
             "kind": "m.undisclosed",
             "max_selections": 1,
             "question": {"m.text": [{"body": question}]},
-            "answers": [{"m.id": c.payload, "m.text": [{"body": c.label}]} for c in choices],
+            "answers": [
+                {"m.id": answer_id, "m.text": [{"body": c.label}]}
+                for answer_id, c in zip(ids, choices, strict=True)
+            ],
         },
     }
+    if answer_ids is not None:
+        content[ANSWERS_KEY] = {answer_id: c.payload for answer_id, c in zip(ids, choices)}
+    return content
+
+
+def poll_answers(content: Mapping[str, Any]) -> dict[str, str] | None:
+    """The answer id -> payload map a poll of the bot's carries, or None."""
+    answers = content.get(ANSWERS_KEY)
+    if not isinstance(answers, dict):
+        return None
+    return {key: value for key, value in answers.items() if isinstance(value, str)}
+
+
+def encrypted_size(content: Mapping[str, Any]) -> int:
+    """The bytes the content takes in what nio encrypts (its own JSON form)."""
+    return len(Api.to_json(dict(content)).encode())
+
+
+def padded(content: dict[str, Any], alternatives: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """``content`` with a padding field that makes it exactly as long as the longest of itself
+    and ``alternatives`` (each measured with an empty padding field, so the key's own bytes
+    count alike). Spaces are one byte each in JSON, so the lengths come out identical."""
+
+    def bare(item: Mapping[str, Any]) -> int:
+        return encrypted_size({**item, PADDING_KEY: ""})
+
+    target = max([bare(content), *(bare(item) for item in alternatives)])
+    return {**content, PADDING_KEY: " " * (target - bare(content))}
 
 
 def poll_end_content(poll_event_id: str, text: str) -> dict[str, Any]:

@@ -27,7 +27,7 @@ import logging
 from collections import OrderedDict
 from collections.abc import Callable
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import Enum, StrEnum
 from typing import Any
@@ -66,6 +66,7 @@ from bot.transport.matrix_content import (
     POLL_START_TYPES,
     ascii_fold,
     parse_command,
+    poll_answers,
     poll_response,
 )
 from bot.transport.matrix_sending import MatrixTransportError
@@ -85,6 +86,13 @@ _ENCRYPTED_FILE_EVENTS = (RoomEncryptedFile, RoomEncryptedImage)
 class OfferedChoices:
     message: MessageRef
     choices: tuple[Choice, ...]
+    answer_ids: tuple[str, ...] = ()  # the poll's answer ids, when they are not the payloads
+
+    def payload_of(self, answer_id: str) -> str | None:
+        """The payload an answer id of the poll stands for; None if the poll has no such."""
+        if self.answer_ids:
+            return dict(zip(self.answer_ids, (c.payload for c in self.choices))).get(answer_id)
+        return answer_id if answer_id in {c.payload for c in self.choices} else None
 
 
 class PollOwner(Enum):
@@ -144,7 +152,7 @@ async def poll_owner(
         and event.type in POLL_START_TYPES
         and event.sender == client.user_id
     ):
-        choices.own_poll(event_id)
+        choices.own_poll(event_id, poll_answers(_content(event)))
         return PollOwner.BOT
     choices.not_own_poll(event_id)
     return PollOwner.SOMEONE_ELSE
@@ -159,13 +167,31 @@ class ChoiceMemory:
         self._polls: OrderedDict[str, OfferedChoices] = OrderedDict()
         self._other_own: OrderedDict[str, None] = OrderedDict()  # ended, or from before a restart
         self._not_own: OrderedDict[str, None] = OrderedDict()  # someone else's, or no poll
+        # Own polls with positional answer ids (secret choices): id -> payload, also after the
+        # poll ended or, read from the poll itself, after a restart.
+        self._answers: OrderedDict[str, dict[str, str]] = OrderedDict()
         self._max_polls = max_polls
 
-    def offered(self, message: MessageRef, choices: tuple[Choice, ...]) -> None:
-        offer = OfferedChoices(message, choices)
+    def offered(
+        self, message: MessageRef, choices: tuple[Choice, ...], answer_ids: tuple[str, ...] = ()
+    ) -> None:
+        payloads = tuple(choice.payload for choice in choices)
+        ids = answer_ids if answer_ids != payloads else ()
+        offer = OfferedChoices(message, choices, ids)
         self._latest[message.chat.chat_id] = offer
         self._polls[message.message_id] = offer
         self._bound(self._polls)
+        if ids:
+            self._remember_answers(message.message_id, dict(zip(ids, payloads, strict=True)))
+
+    def _remember_answers(self, event_id: str, answers: dict[str, str]) -> None:
+        self._answers[event_id] = answers
+        self._bound(self._answers)
+
+    def payload_of(self, event_id: str, answer_id: str) -> str:
+        """What an answer to the bot's poll ``event_id`` stands for: the payload behind a
+        positional id, else the id itself (the other polls' ids are their payloads)."""
+        return self._answers.get(event_id, {}).get(answer_id, answer_id)
 
     def poll(self, event_id: str) -> OfferedChoices | None:
         """The choices of an open poll the bot started, if it remembers it."""
@@ -179,10 +205,13 @@ class ChoiceMemory:
         if latest is not None and latest.message == message:
             del self._latest[message.chat.chat_id]
 
-    def own_poll(self, event_id: str) -> None:
-        """``event_id`` is a poll of the bot's whose choices are not held here."""
+    def own_poll(self, event_id: str, answers: dict[str, str] | None = None) -> None:
+        """``event_id`` is a poll of the bot's whose choices are not held here (``answers``:
+        its positional answer ids, as the poll itself tells them)."""
         self._other_own[event_id] = None
         self._bound(self._other_own)
+        if answers:
+            self._remember_answers(event_id, answers)
 
     def not_own_poll(self, event_id: str) -> None:
         """``event_id`` is someone else's poll, or no poll at all."""
@@ -274,7 +303,8 @@ class IncomingReader:
                 chat, incoming.sender.external_id, incoming.event_key, poll_event_id,
                 NoticeReason.NOT_FROM_BOT,
             )  # fmt: skip
-        return incoming
+        payload = self._choices.payload_of(poll_event_id, choice.payload)
+        return replace(incoming, choice=replace(choice, payload=payload))
 
     def _base(self, room: MatrixRoom, event: Event, **fields: Any) -> IncomingEvent:
         return IncomingEvent(
@@ -351,7 +381,7 @@ class IncomingReader:
             reason = NoticeReason.NOT_FROM_BOT
         elif not selections:
             reason = NoticeReason.EMPTY
-        elif offer is not None and selections[0] not in {c.payload for c in offer.choices}:
+        elif offer is not None and offer.payload_of(selections[0]) is None:
             reason = NoticeReason.NOT_OFFERED  # MSC3381: a spoilt vote
         if reason is not None:
             return _notice(chat, event.sender, event.event_id, poll_event_id, reason)
@@ -359,7 +389,8 @@ class IncomingReader:
         # recorded, and the feature tells what was recorded first. A poll the bot does not
         # remember is placed before delivery.
         poll = MessageRef(chat, poll_event_id)
-        return self._base(room, event, choice=ChoiceMade(selections[0], poll))
+        payload = self._choices.payload_of(poll_event_id, selections[0])
+        return self._base(room, event, choice=ChoiceMade(payload, poll))
 
 
 # In group rooms members answer each other's polls: that is not for the bot.

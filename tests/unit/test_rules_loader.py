@@ -266,10 +266,12 @@ CASES: list[tuple[str, Mutation, str, str, str]] = [
         "live.quorom",
         "Unknown key. Fix: correct the spelling or remove it; allowed here: quorum, "
         "allow_abstention, abstention_counts_as_cast, max_votes_on_same_matter, "
-        "roll_call_repeatable, notice_days_regular, notice_days_extraordinary.",
+        "roll_call_repeatable, notice_days_regular, notice_days_extraordinary, "
+        "secret_vote_transports.",
         "Neznan ključ. Rešitev: popravite zapis ali ga odstranite; tu so dovoljeni: quorum, "
         "allow_abstention, abstention_counts_as_cast, max_votes_on_same_matter, "
-        "roll_call_repeatable, notice_days_regular, notice_days_extraordinary.",
+        "roll_call_repeatable, notice_days_regular, notice_days_extraordinary, "
+        "secret_vote_transports.",
     ),
     (
         "unknown top-level key",
