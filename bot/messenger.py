@@ -6,7 +6,9 @@ press or poll answer only on such a message, in the chat it was sent to (see
 handlers/access_guard.py). The buttons can be on the screen before the send returns (Telegram
 shows the text with its buttons, then the bot uploads the attached files), so a quick press may
 arrive before the record: the dispatcher waits with a choice while a message with choices is
-still on its way into that chat (``offers_settled``).
+still on its way into that chat (``offers_settled``). A secret ballot a transport withheld (the
+rules keep it off that platform, or the Matrix room is not encrypted; bot/transport/secrecy.py)
+is not recorded as offered there: the member got an explanation instead.
 """
 
 from __future__ import annotations
@@ -19,8 +21,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.domain.models import Platform
+from bot.in_flight import InFlight
 from bot.transport.base import Transport
 from bot.transport.events import ChatRef, MessageRef, OutgoingMessage
+from bot.transport.refusal import MessageRefused
+from bot.transport.secrecy import BallotWithheld
 from handlers.context import Outgoing, ToChat, ToEdit, ToPerson
 from storage.combined_writes import CombinedWrites
 from storage.database import Database
@@ -32,6 +37,15 @@ log = logging.getLogger(__name__)
 # How long a choice waits for the record of a message with choices still being sent into its
 # chat: enough for the upload of a session's materials.
 OFFER_WAIT_SECONDS = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class ChatSend:
+    """What became of a message sent into one chat: its reference, or why it did not go."""
+
+    ref: MessageRef | None = None
+    refused: str = ""  # the platform's reason, when it refused the message for good
+    failed: str = ""  # a failure that may pass (the network, the server)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +87,8 @@ class Messenger:
         # Chats into which a message with choices is being sent and not yet recorded.
         self._offering: Counter[tuple[str, str]] = Counter()
         self._offers_changed = asyncio.Condition()
+        # Deliveries a clean stop waits for (bot/in_flight.py).
+        self.in_flight = InFlight()
 
     async def offers_settled(self, chat: ChatRef, timeout: float = OFFER_WAIT_SECONDS) -> None:
         """Return once no message with choices is on its way into ``chat`` (or after
@@ -127,6 +143,9 @@ class Messenger:
         async with self._offering_into(ref.chat, message):
             try:
                 edited = await transport.edit(ref, message)
+            except BallotWithheld as withheld:  # the member was told why instead
+                log.info("secret ballot withheld from %s message %s (%s)", ref.chat.platform, ref.message_id, withheld.reason)
+                return None
             except Exception:
                 log.exception("editing %s message %s failed", ref.chat.platform, ref.message_id)
                 return None
@@ -168,20 +187,33 @@ class Messenger:
     ) -> list[MessageRef]:
         sent = []
         for chat in chats:
-            transport = self._transports.get(chat.platform)
-            if transport is None:
-                log.error("no %s transport running; message to %s not sent", chat.platform, chat.chat_id)
-                continue
-            async with self._offering_into(chat, message):
-                try:
-                    ref = await transport.send(chat, message)
-                except Exception:  # one failed chat must not keep the message from the others
-                    log.exception("sending to %s chat %s failed", chat.platform, chat.chat_id)
-                    continue
-                if message.choices:
-                    await self._remember_offer(ref, message)
-            sent.append(ref)
+            outcome = await self.send_to_chat(chat, message)
+            if outcome.ref is not None:
+                sent.append(outcome.ref)
         return sent
+
+    async def send_to_chat(self, chat: ChatRef, message: OutgoingMessage) -> ChatSend:
+        """Send into one chat; says why not when it did not go (a refusal or a failure)."""
+        transport = self._transports.get(chat.platform)
+        if transport is None:
+            log.error("no %s transport running; message to %s not sent", chat.platform, chat.chat_id)
+            return ChatSend(failed=f"no {chat.platform} transport running")
+        async with self._offering_into(chat, message):
+            try:
+                ref = await transport.send(chat, message)
+            except BallotWithheld as withheld:  # the member was told why instead
+                log.info("secret ballot withheld from %s chat %s (%s)", chat.platform, chat.chat_id, withheld.reason)
+                # Final, not a failure that may pass: sending again would be withheld again.
+                return ChatSend(refused=f"secret ballot withheld ({withheld.reason})")
+            except MessageRefused as refused:  # for good: sending it again changes nothing
+                log.warning("%s refused a message to chat %s: %s", chat.platform, chat.chat_id, refused.reason)
+                return ChatSend(refused=refused.reason)
+            except Exception as error:  # one failed chat must not keep the message from the others
+                log.exception("sending to %s chat %s failed", chat.platform, chat.chat_id)
+                return ChatSend(failed=str(error) or type(error).__name__)
+            if message.choices:
+                await self._remember_offer(ref, message)
+        return ChatSend(ref=ref)
 
     async def _remember_offer(self, ref: MessageRef, message: OutgoingMessage) -> None:
         payloads = tuple(

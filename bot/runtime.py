@@ -3,7 +3,9 @@ the dispatcher.
 
 Start order: scheduler, features (which rebuild their jobs from the database and close what
 expired while the bot was down), then each transport; stop order is the reverse, so no event
-arrives at a dispatcher whose database is already closed.
+arrives at a dispatcher whose database is already closed. Stopping begins by letting the
+deliveries in flight finish and be recorded (bot/in_flight.py, a bounded wait), so a clean stop
+never sends an invitation twice.
 """
 
 from __future__ import annotations
@@ -76,6 +78,8 @@ class Runtime:
                 await feature.on_start(self.app)
             # First at stop, while the transports still run: tallies still waiting are edited.
             self._stack.push_async_callback(self.app.tally_refreshes.close)
+            # Before that: messages on their way are let finish and recorded, none started.
+            self._stack.push_async_callback(self.app.messenger.in_flight.settle)
         except BaseException:
             await self._stack.aclose()
             raise
@@ -91,10 +95,13 @@ class Runtime:
         await self.stop()
 
     async def run_until_signalled(self) -> None:
-        """Run until SIGINT or SIGTERM, then stop in order."""
+        """Run until SIGINT or SIGTERM, then stop in order. The signal is heard from the first
+        moment: one during the start (which sends what came due while the bot was down) lets
+        the members in flight finish, starts no more, and stops once the start is done."""
+        stop = listen_for_stop_signal(self.app.messenger.in_flight.close)
         async with self:
             tune_collector_for_serving()
-            await wait_for_stop_signal()
+            await stop.wait()
             log.info("stopping")
 
 
@@ -114,8 +121,19 @@ def tune_collector_for_serving() -> None:
 
 
 async def wait_for_stop_signal() -> None:
+    await listen_for_stop_signal().wait()
+
+
+def listen_for_stop_signal(*also: Callable[[], None]) -> asyncio.Event:
+    """An event set at SIGINT or SIGTERM (which then also call ``also``)."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
+
+    def stopping() -> None:
+        stop.set()
+        for call in also:
+            call()
+
     for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    await stop.wait()
+        loop.add_signal_handler(signum, stopping)
+    return stop

@@ -126,12 +126,15 @@ class Database:
         async with self._write_lock:
             self._writing_task = task
             try:
-                await self._writer.execute("BEGIN IMMEDIATE")
                 try:
+                    # Inside the try: a caller cancelled while BEGIN runs on aiosqlite's thread
+                    # must not leave the connection in a transaction nobody ends.
+                    await self._writer.execute("BEGIN IMMEDIATE")
                     yield self._write
                     await self._writer.execute("COMMIT")
                 except BaseException:
-                    # rollback() is a no-op when SQLite already ended the transaction.
+                    # rollback() is a no-op when SQLite already ended the transaction (or the
+                    # BEGIN failed); queued after the BEGIN, it ends one that did start.
                     await self._writer.rollback()
                     raise
                 await self._erase_unsealed_traces()

@@ -9,7 +9,8 @@ buttons, the end of the vote) are remembered in ``correspondence_messages``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from html import escape
 from typing import TYPE_CHECKING
@@ -35,7 +36,7 @@ from bot.services.correspondence_wording import (
     quoted,
     when,
 )
-from bot.transport.events import Choice, MessageRef, OutgoingFile, OutgoingMessage
+from bot.transport.events import ChatRef, Choice, MessageRef, OutgoingFile, OutgoingMessage
 from storage.repositories import Repositories
 from storage.repositories.correspondence_messages import MessagePurpose, SessionMessage
 
@@ -196,6 +197,34 @@ class SentMessage:
     ref: MessageRef
 
 
+# One message of a member's set in one chat: (purpose, motion id, platform, chat id).
+MessageKey = tuple[MessagePurpose, int | None, str, str]
+OnSent = Callable[[SentMessage], Awaitable[None]]
+
+
+def message_key(purpose: MessagePurpose, motion_id: int | None, chat: ChatRef) -> MessageKey:
+    return (purpose, motion_id, str(chat.platform), chat.chat_id)
+
+
+@dataclass(slots=True)
+class MemberDelivery:
+    """What became of a member's messages, chat by chat: the keys there now (sent by this call
+    or before it), and why a chat did not get them."""
+
+    there: set[MessageKey] = field(default_factory=set)
+    refused: dict[ChatRef, str] = field(default_factory=dict)
+    failed: dict[ChatRef, str] = field(default_factory=dict)
+    chats: list[ChatRef] = field(default_factory=list)
+    planned: list[tuple[MessagePurpose, int | None]] = field(default_factory=list)
+
+    def complete_chats(self) -> list[ChatRef]:
+        """Chats that hold every message of the set."""
+        return [
+            chat for chat in self.chats
+            if all(message_key(purpose, motion, chat) in self.there for purpose, motion in self.planned)
+        ]  # fmt: skip
+
+
 async def material_files(repos: Repositories, materials: list[Material]) -> tuple[OutgoingFile, ...]:
     files = []
     for material in materials:
@@ -214,12 +243,18 @@ async def show_to_member(
     with_files: bool,
     only_pending: bool,
     bulk: bool = False,
+    already: frozenset[MessageKey] = frozenset(),
+    on_sent: OnSent | None = None,
+    delivery: MemberDelivery | None = None,
 ) -> list[SentMessage]:
     """Send the invitation and the voting messages to every chat of the member.
 
     ``only_pending`` leaves out what the member already did (a confirmed invitation, motions
     voted on); reminders use it. ``bulk`` marks the messages as sent in bulk (the transport
-    may pace them). Returns what was sent, for ``remember``.
+    may pace them). ``already``: messages the chat holds from an interrupted earlier pass, not
+    sent again. ``on_sent`` is awaited as each message is accepted (the sender records it at
+    once, so a stop repeats at most the one message in flight); ``delivery`` collects what
+    each chat got and why not. Returns what was sent, for ``remember``.
     """
     read = app.db.read
     session, body = tally.session, tally.body
@@ -232,18 +267,9 @@ async def show_to_member(
     materials = await read.materials.list_for_session(session.id)
     confirmation = tally.confirmations.get(person_id)
     unconfirmed, unvoted = tally.pending_for(person_id)
-    sent: list[SentMessage] = []
+    planned: list[tuple[MessagePurpose, int | None, OutgoingMessage | None]] = []
     if not only_pending or unconfirmed:
-        files = await material_files(read, materials) if with_files else ()
-        message = invitation_message(
-            session, body, motions, materials, tally.rules, _,
-            confirmation=confirmation, files=files,
-        )  # fmt: skip
-        message = replace(message, bulk=bulk)
-        for ref in await app.messenger.send_to_person(person_id, message):
-            sent.append(SentMessage(MessagePurpose.INVITATION, None, ref))
-        if not sent:
-            return []  # no chat reached: the voting messages would not arrive either
+        planned.append((MessagePurpose.INVITATION, None, None))  # built once a chat needs it
     pending_ids = {m.motion.id for m in unvoted}
     for motion in tally.motions:
         if only_pending and motion.motion.id not in pending_ids:
@@ -252,8 +278,41 @@ async def show_to_member(
             vote_message(session, motion.motion, tally.rules, _, recorded=motion.vote_of(person_id)),
             bulk=bulk,
         )
-        for ref in await app.messenger.send_to_person(person_id, message):
-            sent.append(SentMessage(MessagePurpose.VOTE, motion.motion.id, ref))
+        planned.append((MessagePurpose.VOTE, motion.motion.id, message))
+    delivery = delivery if delivery is not None else MemberDelivery()
+    delivery.chats = await app.messenger.person_chats(person_id)
+    delivery.planned = [(purpose, motion_id) for purpose, motion_id, _m in planned]
+    invitation: OutgoingMessage | None = None
+    sent: list[SentMessage] = []
+    for chat in delivery.chats:
+        for purpose, motion_id, message in planned:
+            key = message_key(purpose, motion_id, chat)
+            if key in already:
+                delivery.there.add(key)
+                continue
+            if message is None:
+                if invitation is None:
+                    files = await material_files(read, materials) if with_files else ()
+                    invitation = replace(
+                        invitation_message(
+                            session, body, motions, materials, tally.rules, _,
+                            confirmation=confirmation, files=files,
+                        ),
+                        bulk=bulk,
+                    )  # fmt: skip
+                message = invitation
+            outcome = await app.messenger.send_to_chat(chat, message)
+            if outcome.ref is None:
+                if outcome.refused:
+                    delivery.refused[chat] = outcome.refused
+                else:
+                    delivery.failed[chat] = outcome.failed
+                break  # the rest of the set would not make sense in this chat without it
+            item = SentMessage(purpose, motion_id, outcome.ref)
+            delivery.there.add(key)
+            sent.append(item)
+            if on_sent is not None:
+                await on_sent(item)
     return sent
 
 

@@ -4,37 +4,50 @@ opened and their invitations sent by the running bot, so only one process drives
 Opening lists the body's voting members (the base of the quorum, art. 21(2)), opens vote
 round 1 of every motion with the deadline as its closing time, marks the session open and
 posts the clerks' live tally. Then each member's invitation is claimed, sent and marked sent,
-many members at once: a crash mid-sending resumes with the members not yet marked. Only a
-crash between sending and marking can repeat one member's invitation. A member with no linked
-chat is not sent anything yet; once they link an account, the next pass reaches them.
-When the first pass over a session is done, its clerks are told to whom it went and who needs
-the invitation delivered in person.
+many members at once. One pass at a time sends a session: the pass claims it in the database
+in the transaction that reads what is unsent, so the clerk's "Pošlji vabila" and the periodic
+scan never both send it. Each message is recorded as soon as the platform accepted it, and a
+pass that resumes after a stop sends a member only the messages not recorded: only a crash
+between a platform's acceptance and the record repeats one message. A clean stop lets the
+members in flight finish (bot/in_flight.py). A member with no linked chat is not sent
+anything yet; once they link an account, the next pass reaches them. A platform's refusal is
+kept with its reason and not tried again. When the first pass over a session is done, its
+clerks get the delivery report, which is edited with the live tally until every member is
+settled (bot/services/correspondence_tally.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
-from html import escape
 from typing import TYPE_CHECKING
 
 from bot.domain.audit_chain import SYSTEM_ACTOR, AuditKind, session_subject
-from bot.domain.lot import slovenian_sort_key
-from bot.domain.models import Person, SessionStatus
-from bot.i18n import Translator
+from bot.domain.models import SessionStatus
 from bot.services.correspondence_create import voting_member_ids
-from bot.services.correspondence_invitations import remember, rules_of, show_to_member
+from bot.services.correspondence_invitations import (
+    MemberDelivery,
+    MessageKey,
+    SentMessage,
+    message_key,
+    remember,
+    rules_of,
+    show_to_member,
+)
 from bot.services.correspondence_tally import (
+    MAX_SEND_ATTEMPTS,
     SessionTally,
-    clerk_ids,
     load_tally,
+    post_reports,
     post_tallies,
     refresh_tallies,
 )
-from bot.services.correspondence_wording import quoted
-from bot.transport.events import OutgoingMessage
+from bot.transport.events import ChatRef
+from storage.repositories.correspondence_messages import MessagePurpose
 from storage.repositories.correspondence_progress import InvitationRecord, Milestone
 
 if TYPE_CHECKING:
@@ -42,11 +55,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-MAX_SEND_ATTEMPTS = 5
 # Members whose invitations are on their way at once: with a chat paced at one message a
 # second, three messages per member and 30 messages/s overall, about 45 keep the platform busy.
 MEMBERS_AT_ONCE = 64
 CLAIM_LEASE = timedelta(minutes=5)
+# A pass's claim on a session's sending, renewed with every member it starts.
+SENDING_LEASE = timedelta(minutes=10)
 
 
 async def open_ready_sessions(app: App) -> list[int]:
@@ -89,122 +103,154 @@ class _Sending:
     session_id: int
     tally: SessionTally
     unsent: list[InvitationRecord]
+    owner: str  # this pass's claim on the session's sending
 
 
 async def send_pending_invitations(app: App) -> None:
     """Send every running session's unsent invitations, ``MEMBERS_AT_ONCE`` members at a time
     across all sessions: each member's messages go one after another (the platform paces a
-    chat), so only many members in flight use the platform's overall rate."""
-    sendings = []
-    for session_id in await app.db.read.correspondence.progress.running():
-        sending = await _pending_sending(app, session_id)
-        if sending is not None:
-            sendings.append(sending)
-    queue = [(sending, invitation) for sending in sendings for invitation in sending.unsent]
-    work = iter(queue)
+    chat), so only many members in flight use the platform's overall rate. A session another
+    pass is sending (the clerk's "Pošlji vabila" while the scan runs) is left to that pass,
+    which also reports it; once the bot is stopping, no further member is started."""
+    owner = f"{os.getpid()}:{uuid.uuid4().hex}"
+    sendings: list[_Sending] = []
+    skipped: set[int] = set()
+    try:
+        for session_id in await app.db.read.correspondence.progress.running():
+            sending = await _pending_sending(app, session_id, owner)
+            if sending is None:
+                skipped.add(session_id)
+            elif sending.unsent:
+                sendings.append(sending)
+        queue = [(sending, invitation) for sending in sendings for invitation in sending.unsent]
+        work = iter(queue)
 
-    async def member_after_member() -> None:
-        for sending, invitation in work:  # one shared iterator: each item taken once
-            await _invite(app, sending, invitation.person_id)
+        async def member_after_member() -> None:
+            for sending, invitation in work:  # one shared iterator: each item taken once
+                if app.messenger.in_flight.closing:
+                    return  # stopping: the rest is found unsent at the next start
+                await _invite(app, sending, invitation.person_id)
 
-    async with asyncio.TaskGroup() as group:
-        for _ in range(min(MEMBERS_AT_ONCE, len(queue))):
-            group.create_task(member_after_member())
-    for sending in sendings:
-        if sending.unsent:
-            await refresh_tallies(app, sending.session_id, sending.tally.rules)
-        await report_sending(app, sending.session_id)
+        async with asyncio.TaskGroup() as group:
+            for _ in range(min(MEMBERS_AT_ONCE, len(queue))):
+                group.create_task(member_after_member())
+    finally:
+        async with app.db.transaction() as repos:
+            for sending in sendings:
+                await repos.correspondence.progress.release_sending(sending.session_id, owner)
+    # Also while stopping (the stop waits for it): the tally and the report show the state.
+    async with app.messenger.in_flight.delivery():
+        for session_id in await app.db.read.correspondence.progress.running():
+            if session_id in skipped:
+                continue  # its sender reports it
+            sending = next((s for s in sendings if s.session_id == session_id), None)
+            if sending is not None:  # the tally and the report (once posted) show the new state
+                await refresh_tallies(app, session_id, sending.tally.rules)
+            await report_sending(app, session_id)
 
 
-async def _pending_sending(app: App, session_id: int) -> _Sending | None:
-    read = app.db.read
-    session = await read.sessions.get(session_id)
-    if session is None or session.deadline is None or app.now() >= session.deadline:
-        return None  # nothing to invite to any more; closing takes it from here
-    body = await read.bodies.get(session.body_id)
+async def _pending_sending(app: App, session_id: int, owner: str) -> _Sending | None:
+    """The session's unsent invitations, claimed for this pass in the same transaction that
+    reads them; None when there is nothing to send any more or another pass is sending it."""
+    now = app.now()
+    async with app.db.transaction() as repos:
+        session = await repos.sessions.get(session_id)
+        if session is None or session.deadline is None or now >= session.deadline:
+            return None  # nothing to invite to any more; closing takes it from here
+        unsent = await repos.correspondence.progress.unsent(session_id, MAX_SEND_ATTEMPTS)
+        if unsent and not await repos.correspondence.progress.claim_sending(
+            session_id, owner, now, now - SENDING_LEASE
+        ):
+            log.info("invitations of session %s are being sent by another pass", session_id)
+            return None
+    body = await app.db.read.bodies.get(session.body_id)
     assert body is not None
-    rules = rules_of(app, body)
-    unsent = await read.correspondence.progress.unsent(session_id, MAX_SEND_ATTEMPTS)
-    return _Sending(session_id, await load_tally(read, session_id, rules), unsent)
+    tally = await load_tally(app.db.read, session_id, rules_of(app, body))
+    return _Sending(session_id, tally, unsent, owner)
 
 
 async def _invite(app: App, sending: _Sending, person_id: int) -> None:
-    """Claim one member's invitation, send it, and mark it sent (or failed)."""
+    """Claim one member's invitation, send what their chats do not hold yet, recording each
+    message as the platform accepts it, and mark the invitation sent (or failed). A clean stop
+    waits for this to finish (bot/in_flight.py)."""
+    async with app.messenger.in_flight.delivery():
+        await _invite_now(app, sending, person_id)
+
+
+async def _invite_now(app: App, sending: _Sending, person_id: int) -> None:
     session_id = sending.session_id
     now = app.now()
     async with app.db.transaction() as repos:
+        if not await repos.correspondence.progress.claim_sending(
+            session_id, sending.owner, now, now - SENDING_LEASE
+        ):
+            return  # our claim lapsed and another pass took over
         claimed = await repos.correspondence.progress.claim_invitation(
             session_id, person_id, now, now - CLAIM_LEASE
         )
     if not claimed:
         return
+    already = await _already_there(app, session_id, person_id)
+
+    async def record(item: SentMessage) -> None:
+        async with app.db.transaction() as repos:
+            await remember(repos, session_id, person_id, [item], app.now())
+
+    delivery = MemberDelivery()
+    broken = ""
     try:
-        sent = await show_to_member(
-            app, sending.tally, person_id, with_files=True, only_pending=False, bulk=True
-        )
-    except Exception:
+        await show_to_member(
+            app, sending.tally, person_id, with_files=True, only_pending=False, bulk=True,
+            already=already, on_sent=record, delivery=delivery,
+        )  # fmt: skip
+    except Exception as error:
         log.exception("invitation of session %s to person %s failed", session_id, person_id)
-        sent = []
-    has_chats = bool(await app.db.read.accounts.list_for_person(person_id))
+        broken = str(error) or type(error).__name__
+    complete = delivery.complete_chats()
     async with app.db.transaction() as repos:
-        if sent:
+        if complete:
             sent_at = app.now()
-            await remember(repos, session_id, person_id, sent, sent_at)
-            chats = {item.ref.chat for item in sent}
-            await repos.correspondence.progress.mark_sent(session_id, person_id, sent_at, len(chats))
-            for platform in sorted({chat.platform.value for chat in chats}):
+            await repos.correspondence.progress.mark_sent(session_id, person_id, sent_at, len(complete))
+            for platform in sorted({str(chat.platform) for chat in complete}):
                 await repos.audit.append(
                     AuditKind.SESSION_INVITATION_SENT, session_subject(session_id),
                     SYSTEM_ACTOR, {"person": person_id, "platform": platform}, sent_at,
                 )  # fmt: skip
         else:
-            await repos.correspondence.progress.mark_failed(session_id, person_id, counts=has_chats)
+            refusal = "; ".join(sorted(set(delivery.refused.values()))) or None
+            failure = "; ".join(sorted({*delivery.failed.values(), broken} - {""})) or None
+            if refusal is not None and failure is not None:
+                refusal = None  # another chat may still get it: try again
+            await repos.correspondence.progress.mark_failed(
+                session_id, person_id, counts=bool(delivery.chats), refusal=refusal,
+                failure=failure,
+            )  # fmt: skip
 
 
-async def report_sending(app: App, session_id: int) -> None:
-    """Once per session: tell the clerks to whom the invitation went and who needs it by hand."""
+async def _already_there(app: App, session_id: int, person_id: int) -> frozenset[MessageKey]:
+    """The member's messages recorded by an earlier, interrupted pass."""
+    read = app.db.read.correspondence.messages
+    stored = [
+        *await read.list(session_id, MessagePurpose.INVITATION, person_id=person_id),
+        *await read.list(session_id, MessagePurpose.VOTE, person_id=person_id),
+    ]
+    return frozenset(
+        message_key(m.purpose, m.motion_id, ChatRef(m.platform, m.chat_id)) for m in stored
+    )
+
+
+async def report_sending(app: App, session_id: int) -> bool:
+    """Once per session: send the clerks the delivery report (per member: reached, not
+    reachable and why, still being sent), which ``refresh_tallies`` then edits in place until
+    every member is settled. False if it was sent before."""
     now = app.now()
     async with app.db.transaction() as repos:
         if not await repos.correspondence.progress.claim(
             session_id, Milestone.SENDING_REPORTED, now
         ):
-            return
-    read = app.db.read
-    session = await read.sessions.get(session_id)
-    assert session is not None
-    invitations = await read.correspondence.progress.invitations(session_id)
-    unreached: list[Person] = []
-    for invitation in invitations:
-        if invitation.sent_at is None:
-            person = await read.persons.get(invitation.person_id)
-            if person is not None:
-                unreached.append(person)
-    unreached.sort(key=lambda p: (slovenian_sort_key(p.surname), slovenian_sort_key(p.name)))
-    sent = len(invitations) - len(unreached)
-    for clerk_id in await clerk_ids(read, session.body_id):
-        clerk = await read.persons.get(clerk_id)
-        if clerk is None:
-            continue
-        _ = Translator(clerk.language)
-        lines = [
-            _(
-                "The invitation to the correspondence session {title} went to {sent} of "
-                "{members} members.",
-                title=quoted(session.title),
-                sent=sent,
-                members=len(invitations),
-            )
-        ]
-        if unreached:
-            names = ", ".join(escape(person.full_name) for person in unreached)
-            lines.append(
-                _(
-                    "These members could not be reached in the chat (no linked account, or "
-                    "sending failed); deliver the invitation to them in person: {names}.",
-                    names=names,
-                )
-            )
-        await app.messenger.send_to_person(clerk_id, OutgoingMessage(html="\n".join(lines)))
+            return False
+    await post_reports(app, session_id)
+    return True
 
 
 async def dispatch(app: App) -> None:

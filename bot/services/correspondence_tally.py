@@ -1,7 +1,9 @@
 """Counting a correspondence session and the clerks' live tally, one message edited in place.
 
 The count is always read fresh from the database (the source of truth), so a tally edited late
-still shows the latest state. Confirmations are counted over the members the invitation was
+still shows the latest state. Each clerk's delivery report (to whom the invitation went, who
+cannot be reached and why, who is still being sent it) is edited from the same reading as the
+tally, so the two never disagree, until every member is settled. Confirmations are counted over the members the invitation was
 listed for; under art. 21(2) a member who voted counts as having confirmed delivery.
 """
 
@@ -11,13 +13,16 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from html import escape
 from typing import TYPE_CHECKING
 
+from bot.domain.lot import slovenian_sort_key
 from bot.domain.models import (
     Body,
     DeliveryConfirmation,
     Motion,
+    Person,
     Platform,
     Role,
     Session,
@@ -34,11 +39,15 @@ from bot.transport.events import ChatRef, MessageRef, OutgoingMessage
 from storage.records import VoteRound
 from storage.repositories import Repositories
 from storage.repositories.correspondence_messages import MessagePurpose, SessionMessage
+from storage.repositories.correspondence_progress import InvitationRecord
 
 if TYPE_CHECKING:
     from bot.app import App
 
 log = logging.getLogger(__name__)
+
+# Attempts at a member's invitation before the clerk is told to deliver it in person.
+MAX_SEND_ATTEMPTS = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +81,8 @@ class SessionTally:
     sent_ids: frozenset[int]  # ... and to whom it went out
     confirmations: dict[int, DeliveryConfirmation]  # confirmed personally (or by voting)
     motions: tuple[MotionTally, ...]
+    invitations: tuple[InvitationRecord, ...] = ()  # how sending each member's went
+    linked_ids: frozenset[int] = frozenset()  # members with a linked chat account
 
     @property
     def member_count(self) -> int:
@@ -141,6 +152,9 @@ async def load_tally(
         motions.append(
             MotionTally(motion, vote_round, tuple(v for v in votes if v.person_id in listed))
         )
+    linked = {
+        person_id for person_id in member_ids if await repos.accounts.list_for_person(person_id)
+    }
     return SessionTally(
         session=session,
         body=body,
@@ -149,6 +163,8 @@ async def load_tally(
         sent_ids=frozenset(i.person_id for i in invitations if i.sent_at is not None),
         confirmations=confirmations,
         motions=tuple(motions),
+        invitations=tuple(invitations),
+        linked_ids=frozenset(linked),
     )
 
 
@@ -248,9 +264,12 @@ async def refresh_tallies(
 async def _refresh_tallies_now(app: App, session_id: int, rules: CorrespondenceRules) -> None:
     read = app.db.read
     stored = await read.correspondence.messages.list(session_id, MessagePurpose.TALLY)
-    if not stored:
+    reports = await read.correspondence.messages.reports(session_id)
+    if not stored and not reports:
         return
     tally = await load_tally(read, session_id, rules)
+    # The report and the tally from one reading: they never disagree.
+    await refresh_reports(app, tally, reports)
     closed = tally.session.status is SessionStatus.CLOSED
     now = app.now()
     translators: dict[int, Translator] = {}
@@ -262,3 +281,142 @@ async def _refresh_tallies_now(app: App, session_id: int, rules: CorrespondenceR
         await app.messenger.edit(
             message_ref(message), OutgoingMessage(html=tally_html(tally, _, now, closed=closed))
         )
+
+
+async def post_reports(app: App, session_id: int) -> None:
+    """Send each clerk the delivery report and remember the messages to edit."""
+    session = await app.db.read.sessions.get(session_id)
+    assert session is not None
+    body = await app.db.read.bodies.get(session.body_id)
+    assert body is not None
+    rules = app.rule_set(body.rule_set).correspondence
+    tally = await load_tally(app.db.read, session_id, rules)
+    now = app.now()
+    refs: list[tuple[int, MessageRef]] = []
+    for clerk_id in await clerk_ids(app.db.read, session.body_id):
+        person = await app.db.read.persons.get(clerk_id)
+        if person is None:
+            continue
+        html = await report_html(app.db.read, tally, Translator(person.language), now)
+        for ref in await app.messenger.send_to_person(clerk_id, OutgoingMessage(html=html)):
+            refs.append((clerk_id, ref))
+            _shown[_key(ref)] = _without_time(html)
+    async with app.db.transaction() as repos:
+        for clerk_id, ref in refs:
+            await repos.correspondence.messages.add_report(
+                SessionMessage(
+                    id=None, session_id=session_id, person_id=clerk_id,
+                    purpose=MessagePurpose.REPORT, platform=Platform(ref.chat.platform),
+                    chat_id=ref.chat.chat_id, message_id=ref.message_id, sent_at=now,
+                )
+            )  # fmt: skip
+
+
+class Reach(StrEnum):
+    """Where a member's invitation stands, for the clerk's delivery report."""
+
+    REACHED = "reached"
+    SENDING = "sending"  # being sent, or tried again at the next pass
+    NO_ACCOUNT = "no_account"
+    REFUSED = "refused"  # the platform refused it for good
+    FAILED = "failed"  # every attempt failed
+
+
+def reach_of(tally: SessionTally, invitation: InvitationRecord) -> Reach:
+    if invitation.sent_at is not None:
+        return Reach.REACHED
+    if invitation.refusal:
+        return Reach.REFUSED
+    if invitation.person_id not in tally.linked_ids:
+        return Reach.NO_ACCOUNT
+    if invitation.attempts >= MAX_SEND_ATTEMPTS:
+        return Reach.FAILED
+    return Reach.SENDING
+
+
+def settled(tally: SessionTally) -> bool:
+    """No member's invitation is still on its way."""
+    return all(reach_of(tally, invitation) is not Reach.SENDING for invitation in tally.invitations)
+
+
+async def report_html(repos: Repositories, tally: SessionTally, _: Translator, now: datetime) -> str:
+    """Per member: reached, still being sent, or not reachable (no linked account, or the
+    platform refused it, with the reason) and to be delivered in person. Its count of members
+    reached is the tally's "Invitation sent"."""
+    groups: dict[Reach, list[tuple[Person, InvitationRecord]]] = {reach: [] for reach in Reach}
+    for invitation in tally.invitations:
+        person = await repos.persons.get(invitation.person_id)
+        if person is not None:
+            groups[reach_of(tally, invitation)].append((person, invitation))
+    for members in groups.values():
+        members.sort(key=lambda item: (slovenian_sort_key(item[0].surname), slovenian_sort_key(item[0].name)))
+
+    def names(reach: Reach) -> str:
+        return ", ".join(escape(person.full_name) for person, _i in groups[reach])
+
+    lines = [
+        "<b>" + _("Delivery of the invitation") + "</b>",
+        _(
+            "The invitation to the correspondence session {title} went to {sent} of "
+            "{members} members.",
+            title=quoted(tally.session.title),
+            sent=len(tally.sent_ids),
+            members=tally.member_count,
+        ),
+    ]
+    if groups[Reach.REACHED]:
+        lines.append(_("Reached ({count}): {names}.", count=len(groups[Reach.REACHED]), names=names(Reach.REACHED)))
+    if groups[Reach.SENDING]:
+        lines.append(_("Still being sent ({count}): {names}.", count=len(groups[Reach.SENDING]), names=names(Reach.SENDING)))
+    if groups[Reach.NO_ACCOUNT]:
+        lines.append(
+            _(
+                "No linked account ({count}); deliver the invitation to them in person: {names}.",
+                count=len(groups[Reach.NO_ACCOUNT]),
+                names=names(Reach.NO_ACCOUNT),
+            )
+        )
+    for reach, heading in (
+        (Reach.REFUSED, _("Refused by the chat platform ({count}); deliver the invitation to them in person:", count=len(groups[Reach.REFUSED]))),
+        (Reach.FAILED, _("Sending failed ({count}); deliver the invitation to them in person:", count=len(groups[Reach.FAILED]))),
+    ):  # fmt: skip
+        if groups[reach]:
+            lines.append(heading)
+            for person, invitation in groups[reach]:
+                reason = invitation.refusal or invitation.failure or "?"
+                lines.append(f"• {escape(person.full_name)}: {escape(reason[:200])}")
+    lines.append("")
+    if settled(tally):
+        lines.append("<i>" + _("Sending is finished for every member (state at {time}).", time=when(now, _)) + "</i>")
+    else:
+        lines.append(
+            "<i>" + _("This report is updated until every member is settled; state at {time}.", time=when(now, _)) + "</i>"
+        )
+    return "\n".join(lines)
+
+
+# What each report message shows now (without its time), so an unchanged report is not edited
+# again at every vote; after a restart the first refresh edits it once.
+_shown: dict[tuple[str, str, str], str] = {}
+
+
+def _key(ref: MessageRef) -> tuple[str, str, str]:
+    return (str(ref.chat.platform), ref.chat.chat_id, ref.message_id)
+
+
+def _without_time(html: str) -> str:
+    return html.rsplit("\n", 1)[0]
+
+
+async def refresh_reports(app: App, tally: SessionTally, reports: list[SessionMessage]) -> None:
+    """Edit each clerk's delivery report where its content changed."""
+    now = app.now()
+    for stored in reports:
+        person = await app.db.read.persons.get(stored.person_id)
+        _ = Translator(person.language if person else None)
+        html = await report_html(app.db.read, tally, _, now)
+        ref = message_ref(stored)
+        if _shown.get(_key(ref)) == _without_time(html):
+            continue
+        if await app.messenger.edit(ref, OutgoingMessage(html=html)) is not None:
+            _shown[_key(ref)] = _without_time(html)

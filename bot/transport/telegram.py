@@ -15,6 +15,11 @@ committed its effects: long polling asks for the next updates with a higher offs
 answers 2xx, only then. python-telegram-bot's own polling and webhook server confirm as soon as
 updates are queued, so a crash would lose the queued ones for good; here a crash makes Telegram
 deliver them again and the dispatcher recognises the ones it had handled.
+
+Telegram bot chats are not end-to-end encrypted: Telegram's servers read every message. A
+secret ballot (bot/transport/secrecy.py) is shown here only where the body's rules allow secret
+votes over Telegram, and then follows a notice saying so; elsewhere the member is told where to
+vote instead.
 """
 
 from __future__ import annotations
@@ -39,11 +44,20 @@ from telegram import (
     Update,
 )
 from telegram.constants import MessageEntityType, ParseMode
-from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
 from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
 
 from bot.domain.models import Platform
 from bot.transport.base import EventSink
+from bot.transport.credentials import CredentialProblem, CredentialsRefused
 from bot.transport.events import (
     Capability,
     ChatRef,
@@ -56,8 +70,10 @@ from bot.transport.events import (
     Sender,
     UnsupportedCapability,
 )
-from bot.transport.html_text import split_html
+from bot.transport.html_text import html_to_plain, last_part, message_parts
 from bot.transport.pacing import ChatPacer
+from bot.transport.refusal import MessageRefused
+from bot.transport.secrecy import BallotWithheld, ballot_terms
 
 log = logging.getLogger(__name__)
 
@@ -144,7 +160,16 @@ class TelegramTransport:
     async def start(self, sink: EventSink) -> None:
         self._sink = sink
         stack = AsyncExitStack()
-        await stack.enter_async_context(self._app)  # initialize() now, shutdown() on close
+        try:
+            await stack.enter_async_context(self._app)  # initialize() now, shutdown() on close
+        except InvalidToken:  # its text holds the token: never shown, never logged
+            raise CredentialsRefused(CredentialProblem.TELEGRAM_TOKEN) from None
+        except NetworkError as error:
+            raise CredentialsRefused(
+                CredentialProblem.TELEGRAM_UNREACHABLE,
+                server=str(self._app.bot.base_url).split("/bot", 1)[0],
+                detail=type(error).__name__,
+            ) from None
         self._stack = stack
         self._closing = False
         try:
@@ -258,13 +283,25 @@ class TelegramTransport:
         return ChatRef(Platform.TELEGRAM, external_user_id, is_direct=True)
 
     async def send(self, chat: ChatRef, message: OutgoingMessage) -> MessageRef:
+        terms = ballot_terms(message)
+        if terms is not None:
+            # Bot chats are not end-to-end encrypted (bot/transport/secrecy.py): a secret ballot
+            # comes here only where the rules allow it, and then says who can read the choice.
+            await self._refuse_ballot_unless_allowed(chat, message)
+            notice = terms.notice(Platform.TELEGRAM)
+            if notice:  # a message of its own, so it stays when the ballot is edited
+                await self.send(chat, OutgoingMessage(html=notice, bulk=message.bulk))
         markup = _keyboard(message)
-        chunks = [chunk for chunk in split_html(message.html, MESSAGE_LIMIT) if chunk.strip()] if message.html else []
+        # Each part valid HTML on its own; the choices go under the last one, which an edit
+        # replaces (see ``edit``).
+        chunks = [
+            chunk for chunk in message_parts(message.html, MESSAGE_LIMIT) if html_to_plain(chunk).strip()
+        ] if message.html else []  # fmt: skip
         last: Message | None = None
         for index, chunk in enumerate(chunks):
             is_last = index == len(chunks) - 1
             async with self._paced(chat, message):
-                last = await self._call(
+                last = await self._refusable(
                     self._app.bot.send_message,
                     chat_id=int(chat.chat_id),
                     text=chunk,
@@ -280,15 +317,25 @@ class TelegramTransport:
             raise ValueError("an outgoing message needs text or a file")
         return MessageRef(chat, str(last.message_id))
 
+    async def _refuse_ballot_unless_allowed(self, chat: ChatRef, message: OutgoingMessage) -> None:
+        terms = ballot_terms(message)
+        if terms is None or terms.allows(Platform.TELEGRAM):
+            return
+        await self.send(chat, OutgoingMessage(html=terms.not_allowed))
+        raise BallotWithheld(Platform.TELEGRAM, "not_allowed")
+
     async def edit(self, ref: MessageRef, message: OutgoingMessage) -> MessageRef:
         if message.files:  # Telegram edits text in place; files need a new message
             raise UnsupportedCapability(Platform.TELEGRAM, Capability.EDIT)
+        await self._refuse_ballot_unless_allowed(ref.chat, message)
         try:
+            # ``ref`` is the last part of a long message (the one with the choices): it gets
+            # the new text's last part; the parts before it are the same (``message_parts``).
             await self._call(
                 self._app.bot.edit_message_text,
                 chat_id=int(ref.chat.chat_id),
                 message_id=int(ref.message_id),
-                text=message.html[:MESSAGE_LIMIT],
+                text=last_part(message.html, MESSAGE_LIMIT),
                 parse_mode=ParseMode.HTML,
                 reply_markup=_keyboard(message),
                 disable_web_page_preview=True,
@@ -297,6 +344,13 @@ class TelegramTransport:
             if "not modified" not in str(error).lower():
                 raise
         return ref
+
+    async def _refusable(self, method, /, **kwargs):  # type: ignore[no-untyped-def]
+        """``_call``, with a refusal for good (400, 403) raised as ``MessageRefused``."""
+        try:
+            return await self._call(method, **kwargs)
+        except (BadRequest, Forbidden) as error:
+            raise MessageRefused("telegram", error.message) from error
 
     async def _send_file(self, chat: ChatRef, outgoing_file: OutgoingFile) -> Message:
         upload = InputFile(outgoing_file.content, filename=outgoing_file.filename)

@@ -1,7 +1,9 @@
 """Chat messages of a correspondence session that the bot edits later.
 
 A member's invitation and voting messages lose their buttons once used or when the session
-closes; each clerk's live tally is one message per chat, edited in place.
+closes; each clerk's live tally and delivery report are one message per chat, edited in place.
+A member's messages are remembered one by one as the platform accepts them, so a sender that
+resumes after a stop sends only those not remembered yet.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ class MessagePurpose(StrEnum):
     INVITATION = "invitation"
     VOTE = "vote"
     TALLY = "tally"
+    REPORT = "report"  # a clerk's delivery report; kept in correspondence_reports
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,3 +101,39 @@ class CorrespondenceMessageRepository(Repository):
         if person_id is not None and motion_id is not None:
             return [message for message in found if message.motion_id == motion_id]
         return found
+
+    async def add_report(self, message: SessionMessage) -> None:
+        """Remember a clerk's delivery report message (edited until every member is settled)."""
+        await self._run(
+            "INSERT INTO correspondence_reports (session_id, person_id, platform, chat_id, "
+            "message_id, sent_at) VALUES (?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (platform, chat_id, message_id) DO NOTHING",
+            (
+                message.session_id,
+                message.person_id,
+                message.platform.value,
+                message.chat_id,
+                message.message_id,
+                utc_text(message.sent_at),
+            ),
+        )
+
+    async def reports(self, session_id: int) -> list[SessionMessage]:
+        def from_row(row: sqlite3.Row) -> SessionMessage:
+            return SessionMessage(
+                id=row["id"],
+                session_id=row["session_id"],
+                person_id=row["person_id"],
+                purpose=MessagePurpose.REPORT,
+                platform=Platform(row["platform"]),
+                chat_id=row["chat_id"],
+                message_id=row["message_id"],
+                sent_at=parse_utc(row["sent_at"]),
+            )
+
+        return await self._list(
+            "SELECT id, session_id, person_id, platform, chat_id, message_id, sent_at "
+            "FROM correspondence_reports WHERE session_id = ? ORDER BY id",
+            (session_id,),
+            from_row,
+        )

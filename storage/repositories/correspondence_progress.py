@@ -54,13 +54,21 @@ class InvitationRecord:
     attempts: int = 0
     sent_at: datetime | None = None
     chats: int = 0
+    refusal: str | None = None  # the platform refused it for good, in its own words
+    failure: str | None = None  # the last failure that may pass
+
+    @property
+    def claimed(self) -> bool:
+        return self.claimed_at is not None and self.sent_at is None
 
 
 PROGRESS_COLUMNS = (
     "session_id, source, created_by, ready_at, opened_at, sending_reported_at, "
     "quorum_reported_at, closed_at, results_sent_at"
 )
-INVITATION_COLUMNS = "session_id, person_id, listed_at, claimed_at, attempts, sent_at, chats"
+INVITATION_COLUMNS = (
+    "session_id, person_id, listed_at, claimed_at, attempts, sent_at, chats, refusal, failure"
+)
 
 
 def progress_from_row(row: sqlite3.Row) -> CorrespondenceProgress:
@@ -86,6 +94,8 @@ def invitation_from_row(row: sqlite3.Row) -> InvitationRecord:
         attempts=row["attempts"],
         sent_at=optional_parse_utc(row["sent_at"]),
         chats=row["chats"],
+        refusal=row["refusal"],
+        failure=row["failure"],
     )
 
 
@@ -178,7 +188,8 @@ class CorrespondenceProgressRepository(Repository):
     async def unsent(self, session_id: int, max_attempts: int) -> list[InvitationRecord]:
         return await self._list(
             f"SELECT {INVITATION_COLUMNS} FROM correspondence_invitations "
-            "WHERE session_id = ? AND sent_at IS NULL AND attempts < ? ORDER BY person_id",
+            "WHERE session_id = ? AND sent_at IS NULL AND refusal IS NULL AND attempts < ? "
+            "ORDER BY person_id",
             (session_id, max_attempts),
             invitation_from_row,
         )
@@ -198,22 +209,66 @@ class CorrespondenceProgressRepository(Repository):
     async def mark_sent(self, session_id: int, person_id: int, at: datetime, chats: int) -> None:
         await self._run(
             "UPDATE correspondence_invitations SET sent_at = ?, chats = ?, claimed_at = NULL, "
-            "attempts = attempts + 1 WHERE session_id = ? AND person_id = ? AND sent_at IS NULL",
+            "attempts = attempts + 1, refusal = NULL, failure = NULL "
+            "WHERE session_id = ? AND person_id = ? AND sent_at IS NULL",
             (utc_text(at), chats, session_id, person_id),
         )
 
-    async def mark_failed(self, session_id: int, person_id: int, *, counts: bool) -> None:
+    async def mark_failed(
+        self,
+        session_id: int,
+        person_id: int,
+        *,
+        counts: bool,
+        refusal: str | None = None,
+        failure: str | None = None,
+    ) -> None:
         """Release the claim; ``counts`` says whether this was a real failed attempt (a member
-        with no linked chat yet is simply waiting, not failing)."""
+        with no linked chat yet is simply waiting, not failing). A ``refusal`` (the platform
+        will never accept the message) ends the attempts; ``failure`` is kept for the report."""
         await self._run(
             "UPDATE correspondence_invitations SET claimed_at = NULL, "
-            "attempts = attempts + ? WHERE session_id = ? AND person_id = ? AND sent_at IS NULL",
-            (1 if counts else 0, session_id, person_id),
+            "attempts = attempts + ?, refusal = ?, failure = ? "
+            "WHERE session_id = ? AND person_id = ? AND sent_at IS NULL",
+            (1 if counts else 0, refusal, failure, session_id, person_id),
         )
 
     async def release_claims(self) -> int:
-        """At start: claims of a process that stopped mid-sending are void."""
+        """At start: claims of a process that stopped mid-sending are void (a member's
+        messages recorded before the stop are not sent again, see correspondence_outbox)."""
+        await self._run(
+            "UPDATE correspondence_sessions SET sending_owner = NULL, sending_claimed_at = NULL "
+            "WHERE sending_owner IS NOT NULL"
+        )
         return await self._run(
             "UPDATE correspondence_invitations SET claimed_at = NULL "
             "WHERE sent_at IS NULL AND claimed_at IS NOT NULL"
         )
+
+    # --- one sender per session ---------------------------------------------------------
+
+    async def claim_sending(
+        self, session_id: int, owner: str, at: datetime, stale_before: datetime
+    ) -> bool:
+        """Become the session's only sender, unless another one holds a claim younger than
+        ``stale_before``; a sender may renew its own claim. True when this call holds it."""
+        changed = await self._run(
+            "UPDATE correspondence_sessions SET sending_owner = ?, sending_claimed_at = ? "
+            "WHERE session_id = ? AND (sending_owner IS NULL OR sending_owner = ? "
+            "OR sending_claimed_at < ?)",
+            (owner, utc_text(at), session_id, owner, utc_text(stale_before)),
+        )
+        return changed == 1
+
+    async def release_sending(self, session_id: int, owner: str) -> None:
+        await self._run(
+            "UPDATE correspondence_sessions SET sending_owner = NULL, sending_claimed_at = NULL "
+            "WHERE session_id = ? AND sending_owner = ?",
+            (session_id, owner),
+        )
+
+    async def sending_owner(self, session_id: int) -> str | None:
+        row = await self._one(
+            "SELECT sending_owner FROM correspondence_sessions WHERE session_id = ?", (session_id,)
+        )
+        return None if row is None else row["sending_owner"]

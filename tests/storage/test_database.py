@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 import threading
 from collections import Counter
@@ -349,3 +350,28 @@ async def test_a_body_whose_caller_gave_up_while_it_ran_without_waiting_is_rolle
     with pytest.raises(asyncio.CancelledError):
         await task
     assert await db.read.organisations.list() == []
+
+
+async def test_a_transaction_cancelled_while_it_begins_leaves_no_transaction_behind(
+    db: Database,
+) -> None:
+    """A stopping bot cancels tasks wherever they are, also while BEGIN runs on aiosqlite's
+    thread; the next transaction must still begin (it failed with 'cannot start a transaction
+    within a transaction')."""
+    for _ in range(20):
+        entered = asyncio.Event()
+
+        async def writer() -> None:
+            async with db.transaction():
+                entered.set()
+                await asyncio.sleep(10)
+
+        task = asyncio.create_task(writer())
+        while db._writing_task is not task:  # noqa: SLF001 - the lock is taken, BEGIN is queued
+            await asyncio.sleep(0)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        async with db.transaction() as repos:
+            await repos.organisations.get_or_create("Občina Luče")
+    assert [o.name for o in await db.read.organisations.list()] == ["Občina Luče"]

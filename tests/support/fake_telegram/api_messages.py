@@ -10,7 +10,7 @@ from .formatting import formatted_text
 from .keyboards import split_markup
 from .models import CallbackAnswer, FakeMessage, FakeUser
 from .state import TelegramState
-from .text import MAX_CAPTION_LENGTH, MAX_TEXT_LENGTH
+from .text import MAX_CAPTION_LENGTH, MAX_TEXT_LENGTH, utf16_len
 from .wire import ApiCall
 
 NOT_MODIFIED = (
@@ -43,7 +43,7 @@ def message_text(params: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
     )
     if not text:
         raise bad_request("message text is empty")
-    if len(text) > MAX_TEXT_LENGTH:
+    if utf16_len(text) > MAX_TEXT_LENGTH:  # counted after parsing, in UTF-16 code units
         raise bad_request("message is too long")
     return text, entities
 
