@@ -168,8 +168,13 @@ def secret_key_command() -> None:
         "Check the configuration and show a summary. Secrets are shown only as set or not set."
     ),
 )
+@click.option(
+    "--online",
+    is_flag=True,
+    help=N_("Also ask Telegram and the Matrix homeserver whether they accept the credentials."),
+)
 @pass_cli
-def check_config_command(cli: CliContext) -> None:
+def check_config_command(cli: CliContext, online: bool) -> None:
     settings = cli.settings
     _ = cli.translator
     if cli.config_path is None:
@@ -180,6 +185,39 @@ def check_config_command(cli: CliContext) -> None:
         click.echo(f"  {line}")
     for warning in _warnings(settings, _):
         click.echo(_("Warning: {message}", message=warning), err=True)
+    if online:
+        refused = run_async(_check_online(settings, _))
+        if refused:
+            raise CliError("\n".join(refused), _)
+
+
+async def _check_online(settings: Settings, _: Translator) -> list[str]:
+    """Asks each enabled platform about the bot's credentials; returns the refusals."""
+    from bot.transport.credentials import CredentialsRefused, check_matrix, check_telegram
+
+    refused = []
+    telegram, matrix = settings.telegram, settings.matrix
+    if telegram.enabled and telegram.token is not None:
+        try:
+            name = await check_telegram(telegram.token.get_secret_value(), telegram.api_base_url)
+            click.echo(_("Telegram accepts the token: the bot is @{name}.", name=name))
+        except CredentialsRefused as error:
+            refused.append(error.message(_))
+    if matrix.enabled and matrix.homeserver and matrix.user_id:
+        try:
+            device = await check_matrix(
+                str(matrix.homeserver),
+                matrix.user_id,
+                matrix.device_id or "SEJABOT",
+                access_token=matrix.access_token.get_secret_value() if matrix.access_token else None,
+                password=matrix.password.get_secret_value() if matrix.password else None,
+            )
+            click.echo(
+                _("The homeserver accepts {user} as device {device}.", user=matrix.user_id, device=device)
+            )
+        except CredentialsRefused as error:
+            refused.append(error.message(_))
+    return refused
 
 
 def summary_lines(settings: Settings, _: Translator) -> list[str]:

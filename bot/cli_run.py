@@ -11,6 +11,7 @@ from bot.cli_common import (
     CliContext,
     CliError,
     TranslatedCommand,
+    missing_secret_key_message,
     open_database,
     pass_cli,
     run_async,
@@ -38,9 +39,14 @@ def run(cli: CliContext, verbose: bool) -> None:
 async def _run(cli: CliContext) -> None:
     from bot.assembly import build_transports
     from bot.runtime import Runtime
+    from bot.transport.credentials import CredentialsRefused
+    from bot.transport.matrix_sending import MatrixTransportError
 
     settings = cli.settings
     _ = cli.translator
+    if settings.matrix.enabled and settings.server_keys is None:
+        # The Matrix crypto store is encrypted with a key derived from it (bot/server_keys.py).
+        raise CliError(missing_secret_key_message(_), _)
     async with open_database(settings, _) as db:
         transports = build_transports(settings, db)
         if not transports:
@@ -52,7 +58,12 @@ async def _run(cli: CliContext) -> None:
                 _,
             )
         runtime = Runtime(db, transports, settings=settings)
-        await runtime.run_until_signalled()
+        try:
+            await runtime.run_until_signalled()
+        except CredentialsRefused as refused:  # a configuration problem, not a crash
+            raise CliError(refused.message(_), _) from None
+        except MatrixTransportError as error:
+            raise CliError(_("The Matrix transport cannot start: {detail}", detail=error), _) from None
 
 
 @click.command(

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.domain.audit_chain import AuditKind, ChainHead, session_subject
+from bot.domain.audit_chain import ChainHead
 from bot.domain.correspondence_check import CATEGORY_LABELS
 from bot.domain.lot import slovenian_sort_key
 from bot.domain.models import (

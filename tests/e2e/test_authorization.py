@@ -111,8 +111,10 @@ UNWELCOME = "na njegovem seznamu"
 
 # Bookkeeping, not effects: the dedup marks of handled updates, and the record of the bot's
 # own messages with buttons (edits of panels and tallies may touch it at any time).
-# What the bot keeps to run (duplicates, offered buttons, replies on their way), not facts.
+# What the bot keeps to run (duplicates, offered buttons, replies on their way, wrong linking
+# codes counted for the limit on guessing), not facts.
 BOOKKEEPING = (
+    "linking_attempts",
     "processed_updates",
     "sent_messages",
     "sent_message_choices",
@@ -724,7 +726,8 @@ async def test_one_member_cannot_vote_twice_through_both_platforms(
     harness: BotHarness, caplog: pytest.LogCaptureFixture
 ) -> None:
     telegram = await harness.member(BARBARA, "telegram")
-    fresh = await issue_codes(harness.db, harness.clock(), 14)  # a second code for Matrix
+    # A second code, for Matrix.
+    fresh = await issue_codes(harness.db, harness.clock(), 14, include_linked=True)
     harness.world.codes[BARBARA] = next(i.code for i in fresh if i.person.email == BARBARA)
     matrix = await harness.member(BARBARA, "matrix")
     assert isinstance(telegram, TelegramMember) and isinstance(matrix, MatrixMember)

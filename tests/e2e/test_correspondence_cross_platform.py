@@ -289,7 +289,7 @@ async def test_a_member_on_both_platforms_votes_once(council: Council) -> None:
     harness = council.harness
     first = next(m for m in council.members if m.email == BOTH)
     if council.second_account is None:
-        fresh = await issue_codes(harness.db, harness.clock(), 14)
+        fresh = await issue_codes(harness.db, harness.clock(), 14, include_linked=True)
         harness.world.codes[BOTH] = next(i.code for i in fresh if i.person.email == BOTH)
         other = "telegram" if isinstance(first, MatrixMember) else "matrix"
         council.second_account = await harness.member(BOTH, other)
@@ -365,7 +365,7 @@ async def test_a_restart_across_the_deadline(council: Council) -> None:
 
 async def test_the_clerk_prepares_a_session_on_matrix(council: Council) -> None:
     harness = council.harness
-    fresh = await issue_codes(harness.db, harness.clock(), 14)
+    fresh = await issue_codes(harness.db, harness.clock(), 14, include_linked=True)
     harness.world.codes[CLERK] = next(i.code for i in fresh if i.person.email == CLERK)
     clerk = await harness.member(CLERK, "matrix")
     assert isinstance(clerk, MatrixMember)

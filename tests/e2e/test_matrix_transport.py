@@ -36,7 +36,7 @@ from bot.transport.events import (
     OutgoingMessage,
 )
 from bot.transport.matrix import MatrixTransport
-from bot.transport.matrix_sending import MatrixTransportError
+from bot.transport.credentials import CredentialsRefused
 from tests.e2e.conftest import DEFAULT_PASSWORD, MatrixUsers
 from tests.e2e.matrix_kit import (
     ENCRYPTION_STATE,
@@ -464,7 +464,7 @@ async def test_access_token_login_keeps_the_device(
         synapse.base_url, bot.user_id, "SOMEOTHERDEVICE", tmp_path / "other-store",
         access_token=logged_in.access_token, is_welcome=bot.is_welcome,
     )  # fmt: skip
-    with pytest.raises(MatrixTransportError, match="not valid for SOMEOTHERDEVICE"):
+    with pytest.raises(CredentialsRefused, match="not to the configured device_id SOMEOTHERDEVICE"):
         await wrong_device.start(RecordingSink())
 
 

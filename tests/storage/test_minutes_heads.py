@@ -100,7 +100,7 @@ async def test_a_regeneration_after_the_trail_was_rewritten_says_so(
     text = await minutes_text(app, session_id, clock())
     assert f"Revizijska sled: zapis {head.seq}, {head.hash[:16]}…" in text  # the head as made
     assert (
-        f"OPOZORILO: revizijska sled se je spremenila, odkar je bil ta zapisnik prvič izdelan"
+        "OPOZORILO: revizijska sled se je spremenila, odkar je bil ta zapisnik prvič izdelan"
         in text and f"zapis {head.seq} ima zdaj zgoščeno vrednost {forged[:16]}" in text
     )
     result = await verify(app.db)
