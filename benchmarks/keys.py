@@ -1,7 +1,10 @@
-"""A fresh server key per benchmark run: the bot seals ballots and signs the audit trail there too."""
+"""The server key of a benchmark run: a fresh one, exported for the bot processes the run starts
+(they seal ballots and sign the audit trail as a deployment does), unless one is set already."""
 
 from __future__ import annotations
 
-from bot.server_keys import ServerKeys, new_secret_key
+import os
 
-BENCH_KEYS = ServerKeys.from_secret(new_secret_key())
+from bot.server_keys import SECRET_KEY_ENV, ServerKeys, new_secret_key
+
+BENCH_KEYS = ServerKeys.from_secret(os.environ.setdefault(SECRET_KEY_ENV, new_secret_key()))
