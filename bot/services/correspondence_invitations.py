@@ -206,6 +206,16 @@ def message_key(purpose: MessagePurpose, motion_id: int | None, chat: ChatRef) -
     return (purpose, motion_id, str(chat.platform), chat.chat_id)
 
 
+def idempotency_key(showing: str, session_id: int, person_id: int, key: MessageKey) -> str:
+    """The same for every send of one message of a showing; a new showing (another reminder,
+    a deliberate resend) names itself differently and gets new keys."""
+    purpose, motion_id, platform, chat_id = key
+    return (
+        f"correspondence/{showing}/session {session_id}/person {person_id}/{purpose.value}/"
+        f"{motion_id or '-'}/{platform}:{chat_id}"
+    )
+
+
 @dataclass(slots=True)
 class MemberDelivery:
     """What became of a member's messages, chat by chat: the keys there now (sent by this call
@@ -246,6 +256,7 @@ async def show_to_member(
     already: frozenset[MessageKey] = frozenset(),
     on_sent: OnSent | None = None,
     delivery: MemberDelivery | None = None,
+    idempotency: str = "",
 ) -> list[SentMessage]:
     """Send the invitation and the voting messages to every chat of the member.
 
@@ -254,7 +265,11 @@ async def show_to_member(
     may pace them). ``already``: messages the chat holds from an interrupted earlier pass, not
     sent again. ``on_sent`` is awaited as each message is accepted (the sender records it at
     once, so a stop repeats at most the one message in flight); ``delivery`` collects what
-    each chat got and why not. Returns what was sent, for ``remember``.
+    each chat got and why not. ``idempotency`` names this showing (e.g. "invitation",
+    "reminder 2"): each message then carries a key of the showing, session, member, message
+    and chat (:func:`idempotency_key`), so a send repeated after a crash shows once where the
+    platform can tell (Matrix); "" (``/seje``, a deliberate new copy) sends fresh messages.
+    Returns what was sent, for ``remember``.
     """
     read = app.db.read
     session, body = tally.session, tally.body
@@ -301,6 +316,11 @@ async def show_to_member(
                         bulk=bulk,
                     )  # fmt: skip
                 message = invitation
+            if idempotency:
+                message = replace(
+                    message,
+                    idempotency_key=idempotency_key(idempotency, session.id, person_id, key),
+                )
             outcome = await app.messenger.send_to_chat(chat, message)
             if outcome.ref is None:
                 if outcome.refused:

@@ -8,7 +8,10 @@ many members at once. One pass at a time sends a session: the pass claims it in 
 in the transaction that reads what is unsent, so the clerk's "Pošlji vabila" and the periodic
 scan never both send it. Each message is recorded as soon as the platform accepted it, and a
 pass that resumes after a stop sends a member only the messages not recorded: only a crash
-between a platform's acceptance and the record repeats one message. A clean stop lets the
+between a platform's acceptance and the record repeats one message, and on Matrix not even
+that: each message carries an idempotency key (``INVITATION_SHOWING``, the session, member,
+message and chat), from which the transport derives the transaction ids the homeserver
+deduplicates (bot/transport/matrix_sending.py). A clean stop lets the
 members in flight finish (bot/in_flight.py). A member with no linked chat is not sent
 anything yet; once they link an account, the next pass reaches them. A platform's refusal is
 kept with its reason and not tried again. When the first pass over a session is done, its
@@ -61,6 +64,10 @@ MEMBERS_AT_ONCE = 64
 CLAIM_LEASE = timedelta(minutes=5)
 # A pass's claim on a session's sending, renewed with every member it starts.
 SENDING_LEASE = timedelta(minutes=10)
+# The first showing of a session to a member: every pass that sends it (after a stop, a crash,
+# a passing failure) sends the same messages, so their idempotency keys stay the same and a
+# Matrix homeserver shows a repeat once (bot/transport/matrix_sending.py).
+INVITATION_SHOWING = "invitation"
 
 
 async def open_ready_sessions(app: App) -> list[int]:
@@ -201,7 +208,7 @@ async def _invite_now(app: App, sending: _Sending, person_id: int) -> None:
     try:
         await show_to_member(
             app, sending.tally, person_id, with_files=True, only_pending=False, bulk=True,
-            already=already, on_sent=record, delivery=delivery,
+            already=already, on_sent=record, delivery=delivery, idempotency=INVITATION_SHOWING,
         )  # fmt: skip
     except Exception as error:
         log.exception("invitation of session %s to person %s failed", session_id, person_id)

@@ -118,6 +118,11 @@ class OutgoingMessage:
     # Shows or carries a secret ballot's choice: the bot keeps neither its text nor the exact
     # payloads of its buttons (only their stems), so nothing stored ties the member to a choice.
     secret: bool = False
+    # The same for every send of this logical message (e.g. session, member, part and a
+    # generation that changes only when the bot deliberately sends a new copy); "" for none.
+    # Matrix derives its transaction ids from it, so a send repeated after a crash is
+    # recognised by the homeserver and shown once (bot/transport/matrix_sending.py).
+    idempotency_key: str = ""
 
     @property
     def flat_choices(self) -> tuple[Choice, ...]:

@@ -18,6 +18,7 @@ serialises the content it encrypts.
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
@@ -129,6 +130,29 @@ def poll_answers(content: Mapping[str, Any]) -> dict[str, str] | None:
 def encrypted_size(content: Mapping[str, Any]) -> int:
     """The bytes the content takes in what nio encrypts (its own JSON form)."""
     return len(Api.to_json(dict(content)).encode())
+
+
+# Synapse refuses an event whose canonical JSON is over 65,536 bytes (M_TOO_LARGE, HTTP 413;
+# ``MAX_PDU_SIZE``, the spec's limit). The envelope (ids, hashes, signatures) takes about 1-2 kB,
+# so a content is sent only when its estimate stays under this budget.
+MAX_EVENT_BYTES = 65_536
+EVENT_BUDGET = 60_000
+
+
+def event_bytes(content: Mapping[str, Any], encrypted: bool) -> int:
+    """An upper estimate of the bytes ``content`` takes in the event the homeserver stores.
+
+    In an encrypted room that is the Megolm ciphertext: nio's JSON of the plaintext event
+    (non-ASCII letters escaped as ``\\uXXXX``, six bytes each), base64 (4/3), plus the
+    encrypted content's own fields (sender key, session id, device id, MAC and signature)."""
+    if encrypted:
+        plaintext = encrypted_size(content) + 160  # {"type": ..., "room_id": ..., "content": ...}
+        return (plaintext + 16) * 4 // 3 + 120 + 400
+    return len(json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode())
+
+
+def fits(content: Mapping[str, Any], encrypted: bool) -> bool:
+    return event_bytes(content, encrypted) <= EVENT_BUDGET
 
 
 def padded(content: dict[str, Any], alternatives: Sequence[Mapping[str, Any]]) -> dict[str, Any]:

@@ -4,17 +4,30 @@ nio's own retry loops are switched off (``max_limit_exceeded=0``, ``max_timeouts
 client config) so every retry decision is made here, with a limit:
 
 * ``M_LIMIT_EXCEEDED`` waits ``retry_after_ms`` (or a backoff when the server names none);
-* connection errors and time-outs back off exponentially;
+* connection errors, time-outs and server errors (5xx) back off exponentially;
+* a refusal for good of a room event or an upload (the event is too large, ``M_TOO_LARGE`` or
+  HTTP 413; the bot may not post there, ``M_FORBIDDEN``; a malformed event, ``M_BAD_JSON``,
+  ``M_NOT_JSON``, ``M_INVALID_PARAM``; any other 4xx but 401, 408 and 429) raises
+  :class:`MessageRefused` with the homeserver's own code and words, so the clerk's report says
+  why a member was not reached; sending it again would only repeat the refusal;
 * anything else fails at once with :class:`MatrixTransportError`.
 
 Each logical send gets one transaction id, reused by every retry, so a PUT whose answer was lost
-is recognised by the homeserver and never creates a second event.
+is recognised by the homeserver and never creates a second event. A message that carries an
+``idempotency_key`` (bot/transport/events.py) gets transaction ids derived from it
+(:func:`transaction_id`), the same in every process: a send repeated after a crash, between the
+homeserver's acceptance and the bot's record, returns the first event instead of showing the
+message twice. Synapse (1.163, MSC3970) keys transactions by user and *device*, not by access
+token, so a new login onto the configured ``device_id`` still matches; it remembers them 30-60
+minutes in memory and 24 hours in its database (``event_txn_id_device_id``), so a repeat later
+than that, or from another device id, is a new event.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import io
 import json
 import logging
@@ -37,6 +50,7 @@ from nio import (
 from nio.responses import EmptyResponse
 
 from bot.transport.events import OutgoingFile
+from bot.transport.refusal import MessageRefused
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +87,61 @@ class SyncSignal:
         return True
 
 
+# Error codes that mean this request will never be accepted as it is.
+REFUSAL_CODES = frozenset(
+    {
+        "M_TOO_LARGE",
+        "M_FORBIDDEN",
+        "M_BAD_JSON",
+        "M_NOT_JSON",
+        "M_INVALID_PARAM",
+        "M_UNRECOGNIZED",
+        "M_NOT_FOUND",
+        "M_GUEST_ACCESS_FORBIDDEN",
+        "M_CANNOT_LEAVE_SERVER_NOTICE_ROOM",
+        "M_RESOURCE_LIMIT_EXCEEDED",
+    }
+)
+_NOT_REFUSALS = frozenset({401, 408, 429})  # a token problem, a time-out, a rate limit
+
+
+def transaction_id(key: str, part: str) -> str | None:
+    """The transaction id of one event of a message with an idempotency key (None without):
+    the same for the same key and part in every process, and naming neither."""
+    if not key:
+        return None
+    digest = hashlib.sha256(f"{key}\x1f{part}".encode()).hexdigest()[:40]
+    return f"sejabot.{digest}"
+
+
+def _http_status(response: ErrorResponse) -> int | None:
+    transport = getattr(response, "transport_response", None)
+    status = getattr(transport, "status", None)
+    return status if isinstance(status, int) else None
+
+
+def refusal_reason(response: ErrorResponse) -> str | None:
+    """The homeserver's own reason when it refused for good, else None."""
+    status = _http_status(response)
+    code = str(response.status_code or "")
+    final = code in REFUSAL_CODES or status == 413 or (
+        status is not None and 400 <= status < 500 and status not in _NOT_REFUSALS
+        and code not in {"M_LIMIT_EXCEEDED", "M_UNKNOWN_TOKEN", "M_MISSING_TOKEN"}
+    )
+    if not final:
+        return None
+    words = str(response.message or "").strip()
+    if status == 413 and not code:
+        code = "M_TOO_LARGE"
+    label = f"{code} (HTTP {status})" if status is not None else code or "refused"
+    return f"{label}: {words}" if words else label
+
+
+def _is_server_error(response: ErrorResponse) -> bool:
+    status = _http_status(response)
+    return status is not None and status >= 500
+
+
 def _retry_delay(attempt: int, response: ErrorResponse | None) -> float:
     if response is not None and response.retry_after_ms:
         return float(response.retry_after_ms) / 1000
@@ -88,11 +157,14 @@ async def with_retries(
     request: Callable[[], Awaitable[_Result | ErrorResponse]],
     *,
     retry_network_errors: bool = True,
+    refusable: bool = False,
 ) -> _Result:
-    """Run ``request`` until it succeeds; retry rate limits and network errors a bounded time.
+    """Run ``request`` until it succeeds; retry rate limits, network and server errors a
+    bounded time.
 
     Requests that are not idempotent pass ``retry_network_errors=False``: after a lost answer
-    the server may have acted, and only a rate limit proves it did not.
+    the server may have acted, and only a rate limit proves it did not. ``refusable``: a
+    refusal for good raises :class:`MessageRefused` (a message, not the bot, is at fault).
     """
     for attempt in range(1, SEND_ATTEMPTS + 1):
         error: ErrorResponse | None = None
@@ -107,7 +179,11 @@ async def with_retries(
         else:
             if not isinstance(result, ErrorResponse):
                 return result
-            if not _is_rate_limited(result):
+            reason = refusal_reason(result) if refusable else None
+            if reason is not None:
+                raise MessageRefused("matrix", reason)
+            retriable = _is_server_error(result) and retry_network_errors
+            if not (_is_rate_limited(result) or retriable):
                 raise MatrixTransportError(f"Matrix refused to {action}: {result}")
             error, reason = result, str(result)
         if attempt == SEND_ATTEMPTS:
@@ -135,10 +211,18 @@ class MatrixSender:
             raise MatrixTransportError(f"The bot is not in room {room_id}.")
         return self._client.rooms[room_id]
 
-    async def send_event(self, room_id: str, event_type: str, content: dict[str, Any]) -> str:
-        """Send one room event (encrypted in encrypted rooms); returns its event id."""
+    async def send_event(
+        self,
+        room_id: str,
+        event_type: str,
+        content: dict[str, Any],
+        *,
+        transaction: str | None = None,
+    ) -> str:
+        """Send one room event (encrypted in encrypted rooms); returns its event id.
+        ``transaction``: its transaction id (:func:`transaction_id`), else a new one."""
         room = await self.room(room_id)
-        transaction_id = str(uuid.uuid4())
+        transaction_id = transaction or str(uuid.uuid4())
 
         async def attempt() -> RoomSendResponse | ErrorResponse:
             try:
@@ -154,7 +238,7 @@ class MatrixSender:
             except LocalProtocolError as error:  # e.g. a group session share already running
                 raise MatrixTransportError(f"Cannot send to {room_id}: {error}") from error
 
-        response = await with_retries(f"send {event_type} to {room_id}", attempt)
+        response = await with_retries(f"send {event_type} to {room_id}", attempt, refusable=True)
         return str(response.event_id)
 
     async def prepare_encryption(self, room: MatrixRoom) -> None:
@@ -186,7 +270,7 @@ class MatrixSender:
             )
             return response if isinstance(response, ErrorResponse) else (response, keys)
 
-        response, keys = await with_retries(f"upload {file.filename}", attempt)
+        response, keys = await with_retries(f"upload {file.filename}", attempt, refusable=True)
         return response.content_uri, keys
 
     async def leave(self, room_id: str, reason: str) -> None:

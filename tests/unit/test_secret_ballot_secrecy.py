@@ -78,7 +78,9 @@ class RecordingSender:
     async def room(self, room_id: str) -> _Room:
         return _Room(self.encrypted)
 
-    async def send_event(self, room_id: str, event_type: str, content: dict[str, Any]) -> str:
+    async def send_event(
+        self, room_id: str, event_type: str, content: dict[str, Any], **_options: Any
+    ) -> str:
         self.sent.append((event_type, copy.deepcopy(content)))
         return f"$event{len(self.sent):040d}"  # event ids of one length, as Synapse's
 
