@@ -146,6 +146,9 @@ class Messenger:
             except BallotWithheld as withheld:  # the member was told why instead
                 log.info("secret ballot withheld from %s message %s (%s)", ref.chat.platform, ref.message_id, withheld.reason)
                 return None
+            except MessageRefused as refused:  # e.g. not the bot's message: nothing to change
+                log.info("%s refused an edit of message %s: %s", ref.chat.platform, ref.message_id, refused.reason)
+                return None
             except Exception:
                 log.exception("editing %s message %s failed", ref.chat.platform, ref.message_id)
                 return None

@@ -11,7 +11,8 @@
   client is refused and logged. A payload its message no longer offers (pressed twice, or the
   poll on the member's other platform ended once they voted) is logged as a replay and still
   handed to its feature, which checks everything again and tells the member what was recorded
-  first, which is more than the dispatcher could say.
+  first, which is more than the dispatcher could say. A press on the bot's own message that it
+  has no record of (sent twice after a crash) also takes that copy's buttons away.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 from bot.domain.models import Platform
 from bot.i18n import N_
 from bot.security_log import RefusalKind, input_kind
+from bot.transport.events import OutgoingMessage
 from handlers.context import HandlerContext
 from handlers.linking import code_in
 from storage.repositories.sent_messages import ChoiceStanding
@@ -31,6 +33,13 @@ NOT_OUR_MESSAGE = N_(
     "This button does not belong to a message the bot sent you (for example, the message was "
     "forwarded to you), so nothing was done. Use the buttons under the bot's own messages in "
     "your chat with it."
+)
+# What an unrecorded copy of the bot's own message in this chat becomes once pressed: after a
+# crash between the platform's acceptance and the bot's record, a message may have been sent
+# twice; the copy the bot does not know of loses its buttons, and only the other one counts.
+SPENT_COPY = N_(
+    "This copy of the message no longer counts; the bot's other, identical message in this "
+    "chat does."
 )
 NOT_OFFERED = N_(
     "This choice was never offered under that message, so nothing was recorded. Use the "
@@ -76,6 +85,10 @@ async def admit_choice(ctx: HandlerContext) -> bool:
     detail = f"prefix={prefix} message={message.message_id}"
     if standing is ChoiceStanding.NO_MESSAGE:
         ctx.refuse(RefusalKind.FOREIGN_MESSAGE, ctx._(NOT_OUR_MESSAGE), detail=detail)
+        # If it is the bot's own copy (sent twice after a crash), its buttons are withdrawn;
+        # a forwarded copy is the person's own message, which the platform does not let the
+        # bot edit, and nothing happens to it.
+        ctx.edit(message, OutgoingMessage(html=ctx._(SPENT_COPY)))
         return False
     if standing is ChoiceStanding.NEVER_OFFERED:
         ctx.refuse(RefusalKind.FORGED_CHOICE, ctx._(NOT_OFFERED), detail=detail)

@@ -342,7 +342,8 @@ class TelegramTransport:
             )
         except BadRequest as error:
             if "not modified" not in str(error).lower():
-                raise
+                # e.g. "message can't be edited" (not the bot's own): for good, not a fault
+                raise MessageRefused("telegram", error.message) from error
         return ref
 
     async def _refusable(self, method, /, **kwargs):  # type: ignore[no-untyped-def]

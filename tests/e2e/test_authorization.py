@@ -892,3 +892,34 @@ async def text_from(client: AsyncClient, room_id: str, sender: str, needle: str)
             ):
                 return event.body
     raise AssertionError(f"{sender} never wrote {needle!r} in {room_id}")
+
+
+# --- a copy the bot sent twice -----------------------------------------------------------------
+
+
+async def test_a_copy_the_bot_has_no_record_of_loses_its_buttons_when_pressed(
+    bot: Bot, caplog: pytest.LogCaptureFixture
+) -> None:
+    """After a crash between Telegram's acceptance and the bot's record, one message may reach a
+    member twice; the copy the bot does not know of is taken out of play at its first press."""
+    marko = await bot.link(MARKO)
+    session_id = await bot.council_session()
+    copy = await bot.showing(marko, "ZA")
+    async with bot.db.transaction() as repos:  # as if the record had never been written
+        await repos.sent_messages._run(  # noqa: SLF001 - the crash the test stands in for
+            "DELETE FROM sent_messages WHERE message_id = ?", (str(copy.message_id),)
+        )
+    await bot.fake.user_presses_labelled(marko, copy.message_id, "ZA")
+    await bot.expect(marko, NOT_OURS)
+
+    def spent() -> bool:
+        shown = bot.fake.state.find_message(marko.id, copy.message_id)
+        return shown is not None and not shown.button_texts and "ne velja več" in shown.visible_text
+
+    for _ in range(100):
+        if spent():
+            break
+        await asyncio.sleep(0.05)
+    assert spent()
+    assert await bot.votes(await bot.motion_of(session_id)) == []
+    assert_logged(caplog, RefusalKind.FOREIGN_MESSAGE, str(marko.id), count=1)
