@@ -9,10 +9,10 @@ from bot.domain.models import Platform
 from bot.security_log import RefusalKind, input_kind
 from bot.services.invitations import RedeemStatus, normalise_code, redeem_code_in
 from bot.timeutil import format_local
-from storage.columns import parse_utc
 from handlers.context import HandlerContext
 from handlers.help import help_text
 from handlers.routes import Routes
+from storage.columns import parse_utc
 
 LINK_COMMANDS = frozenset({"start", "koda", "code"})
 WRONG_CODE_STATUSES = frozenset(
@@ -47,16 +47,12 @@ async def link_account(ctx: HandlerContext, code_text: str) -> None:
                 "Too many wrong codes were sent from this account in the last hour, so this "
                 "one was not checked. Send the code again after {time}; if it still does not "
                 "work, ask the sender of the code for a new one.",
-                time=format_local(
-                    first + WRONG_CODE_WINDOW, ctx._.language, ctx.app.settings.zone
-                ),
+                time=format_local(first + WRONG_CODE_WINDOW, ctx._.language, ctx.app.settings.zone),
             ),
             detail=f"limit={WRONG_CODES_PER_HOUR}/h",
         )
         return
-    outcome = await redeem_code_in(
-        ctx.repos, code_text, Platform(event.platform), account, ctx.now
-    )
+    outcome = await redeem_code_in(ctx.repos, code_text, Platform(event.platform), account, ctx.now)
     if not outcome.linked:
         if outcome.status in WRONG_CODE_STATUSES:
             await attempts.record(platform, account, chat, ctx.now)
@@ -82,8 +78,9 @@ def explain_to_stranger(ctx: HandlerContext) -> None:
         _(
             "Good day. This bot serves members of municipal councils and the contacts of "
             "municipalities. To use it, send the invitation code you received from your "
-            "municipal administration, for example: {example}"
-        , example="<code>K7PM-3QXR-WZ</code>"),
+            "municipal administration, for example: {example}",
+            example="<code>K7PM-3QXR-WZ</code>",
+        ),
         detail=input_kind(ctx.event),
     )
 

@@ -77,7 +77,9 @@ class KeyRing:
     def code_hash(self, normalised_code: str) -> str:
         """How a linking code is stored: HMAC-SHA256 under the server's code key, so a copy of
         the database cannot be searched offline for the codes (about 50 bits each)."""
-        return hmac.new(self.keys.linking_codes, normalised_code.encode("ascii"), sha256).hexdigest()
+        return hmac.new(
+            self.keys.linking_codes, normalised_code.encode("ascii"), sha256
+        ).hexdigest()
 
     def seal(self, round_label: str, plaintext: bytes, size: int) -> bytes:
         """``plaintext`` padded to ``size`` bytes and sealed: every record of a round is as long

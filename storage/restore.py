@@ -57,7 +57,9 @@ def _restore(backup: Path, target: Path, now: datetime) -> Path | None:
     owner_only_file(partial)
     try:
         with (
-            contextlib.closing(sqlite3.connect(f"{backup.resolve().as_uri()}?mode=ro", uri=True)) as src,
+            contextlib.closing(
+                sqlite3.connect(f"{backup.resolve().as_uri()}?mode=ro", uri=True)
+            ) as src,
             contextlib.closing(sqlite3.connect(partial)) as dst,
         ):
             src.backup(dst)

@@ -78,7 +78,9 @@ class CredentialsRefused(RuntimeError):
 
     def message(self, _: Translator) -> str:
         problem, fix = WORDING[self.problem]
-        return _("{problem} Fix: {fix}", problem=_(problem, **self.params), fix=_(fix, **self.params))
+        return _(
+            "{problem} Fix: {fix}", problem=_(problem, **self.params), fix=_(fix, **self.params)
+        )
 
 
 ONLINE_TIMEOUT_SECONDS = 20

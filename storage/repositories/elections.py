@@ -57,6 +57,8 @@ def _sealed_text(receipt: str, valid: bool, marks: list[int]) -> bytes:
 def _from_sealed_text(text: bytes) -> tuple[str, bool, list[int]]:
     receipt, valid, marks = text.decode().split("|")
     return receipt, valid == "1", [int(mark) for mark in marks.split(",") if mark]
+
+
 ROUND_COLUMNS = "election_id, round, opened_at, closes_at, closed_at"
 
 

@@ -145,7 +145,9 @@ class SecretBallotRepository(Repository):
         entered in the audit trail as counted, in receipt order, at ``closed_at``. Returns how
         many ballots were counted. Called by ``VoteRoundRepository.close``."""
         sealed = self._sealed()
-        ballots = [_from_sealed_text(text) for text in await sealed.open_all(VOTE, motion_id, round)]
+        ballots = [
+            _from_sealed_text(text) for text in await sealed.open_all(VOTE, motion_id, round)
+        ]
         if not ballots:
             return 0
         secrets.SystemRandom().shuffle(ballots)

@@ -80,11 +80,11 @@ async def test_a_matrix_token_of_another_device_and_a_wrong_password(
     (tmp_path / "sejabot.toml").write_text(
         MATRIX_CONFIG.format(homeserver=synapse.base_url, user=bot_user)
     )
-    code, output = await sejabot(
-        tmp_path, "run", SEJABOT_MATRIX_ACCESS_TOKEN=element.access_token
-    )
+    code, output = await sejabot(tmp_path, "run", SEJABOT_MATRIX_ACCESS_TOKEN=element.access_token)
     assert code == 1, output
-    assert f"pripada napravi {element.device_id}, ne nastavljeni napravi device_id SEJABOT" in output
+    assert (
+        f"pripada napravi {element.device_id}, ne nastavljeni napravi device_id SEJABOT" in output
+    )
     assert "SEJABOT_MATRIX_PASSWORD" in output and "Traceback" not in output
     assert element.access_token not in output
 
@@ -95,6 +95,11 @@ async def test_a_matrix_token_of_another_device_and_a_wrong_password(
     assert "not the password" not in output
 
     code, output = await sejabot(
-        tmp_path, "--lang", "en", "check-config", "--online", SEJABOT_MATRIX_PASSWORD=DEFAULT_PASSWORD
+        tmp_path,
+        "--lang",
+        "en",
+        "check-config",
+        "--online",
+        SEJABOT_MATRIX_PASSWORD=DEFAULT_PASSWORD,
     )
     assert code == 0 and f"accepts {bot_user} as device SEJABOT" in output, output

@@ -91,7 +91,9 @@ def record_orders(records: Iterable[RawRecord]) -> dict[str, list[str]]:
     by_shape: dict[tuple[int, int], list[tuple[RawRecord, str]]] = defaultdict(list)
     for record in records:
         for receipt in receipts_in(record):
-            column = next(i for i, v in enumerate(record.values) if isinstance(v, str) and receipt in v)
+            column = next(
+                i for i, v in enumerate(record.values) if isinstance(v, str) and receipt in v
+            )
             by_shape[(len(record.values), column)].append((record, receipt))
     orders = {}
     for shape, found in by_shape.items():
@@ -116,7 +118,11 @@ def attacker_orders(files: Files) -> dict[str, list[str]]:
     ):
         for name, order in record_orders(records).items():
             orders[f"{source} {name}"] = order
-    for source, data in (("database", files.database), ("wal", files.wal), ("backup", files.backup)):
+    for source, data in (
+        ("database", files.database),
+        ("wal", files.wal),
+        ("backup", files.backup),
+    ):
         orders[f"{source} bytes"] = byte_order(data)
     return {name: order for name, order in orders.items() if order}
 
@@ -163,6 +169,14 @@ class Attempt:
     @property
     def sigmas(self) -> float:
         return (self.hits - self.mean) / self.sd if self.sd else 0.0
+
+
+def best_of(attempts: list[Attempt], count: int) -> str:
+    """The ``count`` most successful pairings, one line each."""
+    return "\n".join(
+        f"{a.name}: {a.hits}/{a.paired} right, chance {a.mean:.1f} ± {a.sd:.1f} ({a.sigmas:+.1f} σ)"
+        for a in sorted(attempts, key=lambda a: -a.sigmas)[:count]
+    )
 
 
 def attack(files: Files, held: list[HeldRound], rng: random.Random) -> list[Attempt]:
@@ -245,7 +259,9 @@ def written_as_cast(held: list[HeldRound], path: Path) -> None:
                 f"CREATE TABLE secret_ballots_{number} (receipt TEXT PRIMARY KEY, "
                 "motion_id INTEGER, round INTEGER, choice TEXT) WITHOUT ROWID"
             )
-            receipt_of = {v: r for r, v in zip(round_.choice_of_receipt, round_.voters, strict=True)}
+            receipt_of = {
+                v: r for r, v in zip(round_.choice_of_receipt, round_.voters, strict=True)
+            }
             for voter in round_.voters:
                 receipt = receipt_of[voter]
                 connection.execute(
@@ -299,7 +315,10 @@ async def test_no_ordering_of_the_files_pairs_ballots_with_voters(tmp_path: Path
         files = read_files(path, backup)
     finally:
         await db.close()
-    assert mid_round_checks == (MOTION_ROUNDS + ELECTION_ROUNDS + MID_ROUND_EVERY - 1) // MID_ROUND_EVERY
+    assert (
+        mid_round_checks
+        == (MOTION_ROUNDS + ELECTION_ROUNDS + MID_ROUND_EVERY - 1) // MID_ROUND_EVERY
+    )
 
     attempts = attack(files, held, rng)
     ballots = sum(len(r.voters) for r in held)
@@ -310,10 +329,7 @@ async def test_no_ordering_of_the_files_pairs_ballots_with_voters(tmp_path: Path
     assert set().union(*attacker_orders(files).values()) >= every_receipt
     assert max(a.paired for a in attempts if a.name.startswith("backup")) == ballots
     best = max(attempts, key=lambda a: a.sigmas)
-    report = "\n".join(
-        f"{a.name}: {a.hits}/{a.paired} right, chance {a.mean:.1f} ± {a.sd:.1f} ({a.sigmas:+.1f} σ)"
-        for a in sorted(attempts, key=lambda a: -a.sigmas)[:8]
-    )
+    report = best_of(attempts, 8)
     print(f"{len(attempts)} pairings tried on {ballots} ballots; the best:\n{report}")
     assert best.sigmas < SIGMAS, report
 
@@ -324,10 +340,7 @@ async def test_no_ordering_of_the_files_pairs_ballots_with_voters(tmp_path: Path
     control_files = read_files(control, tmp_path / "as-cast-backup.sqlite3")
     control_attempts = attack(control_files, held[:MOTION_ROUNDS], rng)
     control_best = max(control_attempts, key=lambda a: a.sigmas)
-    print("control:\n" + "\n".join(
-        f"{a.name}: {a.hits}/{a.paired} right, chance {a.mean:.1f} ± {a.sd:.1f} ({a.sigmas:+.1f} σ)"
-        for a in sorted(control_attempts, key=lambda a: -a.sigmas)[:6]
-    ))
+    print("control:\n" + best_of(control_attempts, 6))
     assert control_best.hits == control_best.paired == MEMBERS * MOTION_ROUNDS
 
 

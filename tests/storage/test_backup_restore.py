@@ -25,15 +25,19 @@ async def roll_call_and_runoff(flows: Flows) -> None:
         named = await motion(repos, session, VoteKind.ROLL_CALL, position=3)
         await repos.rounds.open(named.id, VoteKind.ROLL_CALL, at(40))
         for person in flows.people:
-            await repos.votes.cast(
-                Vote(named.id, 1, person, VoteChoice.ZA, at(41), Platform.HALL)
-            )
+            await repos.votes.cast(Vote(named.id, 1, person, VoteChoice.ZA, at(41), Platform.HALL))
         await repos.rounds.close(named.id, 1, at(42))
         election = await repos.elections.add(
-            Election(None, flows.session, "Predsednik odbora", candidates=(
-                Candidate(None, 0, "Ana", "Kos"), Candidate(None, 0, "Bor", "Zupan"),
-                Candidate(None, 0, "Cene", "Hrast"),
-            ))  # fmt: skip
+            Election(
+                None,
+                flows.session,
+                "Predsednik odbora",
+                candidates=(
+                    Candidate(None, 0, "Ana", "Kos"),
+                    Candidate(None, 0, "Bor", "Zupan"),
+                    Candidate(None, 0, "Cene", "Hrast"),
+                ),
+            )  # fmt: skip
         )
         a, b, c = (candidate.id for candidate in election.candidates)
         for round_, votes in ((1, ([a], [b], [c], [a])), (2, ([a], [b], [a], [a]))):
@@ -45,11 +49,22 @@ async def roll_call_and_runoff(flows: Flows) -> None:
             await repos.elections.close_round(election.id, round_, at(45 + round_))
 
 
+COUNTED_TABLES = (
+    "votes",
+    "secret_ballots",
+    "election_ballots",
+    "election_ballot_marks",
+    "survey_answers",
+    "attendance",
+    "delivery_confirmations",
+    "audit_log",
+)
+
+
 async def counts(path: Path) -> dict[str, int]:
     async with await Database.open(path, TEST_KEYS) as db:
         table_counts = {}
-        for table in ("votes", "secret_ballots", "election_ballots", "election_ballot_marks",
-                      "survey_answers", "attendance", "delivery_confirmations", "audit_log"):  # fmt: skip
+        for table in COUNTED_TABLES:
             rows = await db.read.audit._all(f"SELECT COUNT(*) AS n FROM {table}")  # noqa: SLF001
             table_counts[table] = int(rows[0]["n"])
         return table_counts
