@@ -7,7 +7,8 @@ it. A session whose deadline passed while the bot was down is closed at start.
 
 Announcing (once as well) edits the clerks' live tally into its final state, takes the spent
 buttons off the members' messages, tells every member the result and sends the clerks a final
-summary with a chart and the minutes as an editable DOCX draft and a PDF.
+summary with a chart and the minutes as an editable DOCX draft and a PDF; each exactly once,
+across stops, crashes and restarts (bot/services/send_ledger.py).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from bot.i18n import Translator
 from bot.reports import render
 from bot.reports.charts import bar_chart
 from bot.reports.minutes_correspondence import build_minutes, gather_minutes
+from bot.services import send_ledger
 from bot.services.audit import chain_head, closing_head, result_head_line
 from bot.services.correspondence_invitations import invitation_message, rules_of, vote_message
 from bot.services.correspondence_results import session_outcomes
@@ -51,10 +53,11 @@ from bot.services.correspondence_wording import (
     verdict_word,
     when,
 )
-from bot.transport.events import OutgoingFile, OutgoingMessage
+from bot.transport.events import MessageRef, OutgoingFile, OutgoingMessage
 from storage.repositories.correspondence_messages import MessagePurpose
 from storage.repositories.correspondence_outcomes import StoredOutcome
 from storage.repositories.correspondence_progress import Milestone
+from storage.repositories.send_ledger import SendBatch
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -150,49 +153,112 @@ def outcome_facts(outcome: StoredOutcome) -> dict[str, DetailValue]:
     }
 
 
+RESULTS_KIND = "correspondence_results"
+SUMMARY_KIND = "correspondence_summary"
+
+
 async def announce_unsent_results(app: App) -> None:
+    # Results a stop or a crash interrupted go on first, to the members not yet told.
+    await send_ledger.resume(app, (RESULTS_KIND, SUMMARY_KIND))
     for session_id in await app.db.read.correspondence.progress.results_unsent():
         await announce_results(app, session_id)
 
 
 async def announce_results(app: App, session_id: int) -> bool:
-    """Tell everyone the result, once; False if it was told before."""
+    """Tell everyone the result, once; False if it was told before.
+
+    Exactly once (issue 15): the claim stores the members and the clerks to tell as batches
+    (bot/services/send_ledger.py) in the same transaction; each member's spent buttons are
+    taken off and the result sent and recorded as the platform accepts it, so a stop or a
+    crash leaves the members not yet told to the next pass and tells nobody twice."""
+    now = app.now()
     async with app.db.transaction() as repos:
-        if not await repos.correspondence.progress.claim(
-            session_id, Milestone.RESULTS_SENT, app.now()
-        ):
+        if not await repos.correspondence.progress.claim(session_id, Milestone.RESULTS_SENT, now):
             return False
+        session = await repos.sessions.get(session_id)
+        assert session is not None
+        body = await repos.bodies.get(session.body_id)
+        assert body is not None
+        tally = await load_tally(repos, session_id, rules_of(app, body))
+        detail = {"session": session_id}
+        await send_ledger.plan(repos, RESULTS_KIND, str(session_id),
+                               [(p, {}) for p in tally.member_ids], now, detail)  # fmt: skip
+        await send_ledger.plan(repos, SUMMARY_KIND, str(session_id),
+                               [(c, {}) for c in await clerk_ids(repos, body.id or 0)], now, detail)  # fmt: skip
+    await send_ledger.run_planned(app, RESULTS_KIND, str(session_id))
+    await send_ledger.run_planned(app, SUMMARY_KIND, str(session_id))
+    return True
+
+
+async def _session_parts(app: App, session_id: int) -> tuple[SessionTally, Body]:
     read = app.db.read
     session = await read.sessions.get(session_id)
     assert session is not None
     body = await read.bodies.get(session.body_id)
     assert body is not None
-    rules = rules_of(app, body)
-    tally = await load_tally(read, session_id, rules)
-    outcomes = await read.correspondence.outcomes.list_for_session(session_id)
-    await refresh_tallies(app, session_id, rules, final=True)
-    head = await closing_head(read, session_id)
-    await _spend_member_messages(app, tally)
-    for person_id in tally.member_ids:
-        await _tell_member(app, tally, outcomes, person_id, head)
-    await _send_final_summary(app, tally, body, outcomes, head)
-    return True
+    return await load_tally(read, session_id, rules_of(app, body)), body
 
 
-async def _spend_member_messages(app: App, tally: SessionTally) -> None:
-    """Members' invitation and voting messages lose their buttons (Matrix: polls end)."""
+async def _final_tallies(app: App, batch: SendBatch) -> None:
+    """The clerks' live tally in its final state (an edit: safe to repeat on a resumed pass)."""
+    session_id = int(batch.detail["session"])
+    tally, _body = await _session_parts(app, session_id)
+    await refresh_tallies(app, session_id, tally.rules, final=True)
+
+
+async def _tell_member_once(recipient: send_ledger.Recipient) -> None:
+    """A member's invitation and ballots lose their buttons (Matrix: polls end), then the
+    result; each step recorded, so a resumed pass does only what is left."""
+    app = recipient.app
+    session_id = int(recipient.batch.detail["session"])
+    tally, _body = await _session_parts(app, session_id)
+    if not any(recipient.holds("spent", chat) for chat in recipient.chats):
+        await _spend_member_messages(app, tally, recipient.person_id)
+        for chat in recipient.chats:  # a marker: the edits are done (not a message of its own)
+            await recipient.record("spent", MessageRef(chat, "-"))
+    outcomes = await app.db.read.correspondence.outcomes.list_for_session(session_id)
+    head = await closing_head(app.db.read, session_id)
+    person = await app.db.read.persons.get(recipient.person_id)
+    if person is None:
+        return
+    _ = Translator(person.language)
+    message = OutgoingMessage(html=result_html(tally, outcomes, _, for_clerk=False, head=head))
+    await recipient.send("result", message)
+
+
+async def _summary_to_clerk(recipient: send_ledger.Recipient) -> None:
+    app = recipient.app
+    session_id = int(recipient.batch.detail["session"])
+    tally, _body = await _session_parts(app, session_id)
+    outcomes = await app.db.read.correspondence.outcomes.list_for_session(session_id)
+    head = await closing_head(app.db.read, session_id)
+    clerk = await app.db.read.persons.get(recipient.person_id)
+    if clerk is None:
+        return
+    _ = Translator(clerk.language)
+    files: list[OutgoingFile] = []
+    if outcomes:
+        png = await asyncio.to_thread(chart_png, tally, outcomes, _)
+        files.append(OutgoingFile(f"dopisna-seja-{session_id}.png", "image/png", png))
+    files.extend(await minutes_files(app, session_id, _))
+    message = OutgoingMessage(html=result_html(tally, outcomes, _, for_clerk=True, head=head),
+                              files=tuple(files))  # fmt: skip
+    await recipient.send("summary", message)
+
+
+async def _spend_member_messages(app: App, tally: SessionTally, person_id: int) -> None:
+    """A member's invitation and voting messages lose their buttons (Matrix: polls end)."""
     read = app.db.read
     session = tally.session
     assert session.id is not None
     motions = {m.motion.id: m for m in tally.motions}
     materials = await read.materials.list_for_session(session.id)
-    translators: dict[int, Translator] = {}
+    person = await read.persons.get(person_id)
+    _ = Translator(person.language if person else None)
     for purpose in (MessagePurpose.INVITATION, MessagePurpose.VOTE):
-        for stored in await read.correspondence.messages.list(session.id, purpose):
-            if stored.person_id not in translators:
-                person = await read.persons.get(stored.person_id)
-                translators[stored.person_id] = Translator(person.language if person else None)
-            _ = translators[stored.person_id]
+        for stored in await read.correspondence.messages.list(
+            session.id, purpose, person_id=person_id
+        ):
             if purpose is MessagePurpose.INVITATION:
                 message = invitation_message(
                     session, tally.body, [m.motion for m in tally.motions], materials,
@@ -251,21 +317,6 @@ def result_html(
     return "\n".join(lines)
 
 
-async def _tell_member(
-    app: App,
-    tally: SessionTally,
-    outcomes: list[StoredOutcome],
-    person_id: int,
-    head: ChainHead | None,
-) -> None:
-    person = await app.db.read.persons.get(person_id)
-    if person is None:
-        return
-    _ = Translator(person.language)
-    message = OutgoingMessage(html=result_html(tally, outcomes, _, for_clerk=False, head=head))
-    await app.messenger.send_to_person(person_id, message)
-
-
 def chart_png(tally: SessionTally, outcomes: list[StoredOutcome], _: Translator) -> bytes:
     """Delivery confirmed and each resolution's votes as one horizontal bar chart."""
     labels = [_("Delivery confirmed"), _("Not confirmed")]
@@ -300,29 +351,11 @@ async def minutes_files(app: App, session_id: int, _: Translator) -> tuple[Outgo
     files = []
     for fmt in ("docx", "pdf"):
         content, media_type, extension = await asyncio.to_thread(render, doc, fmt)
-        files.append(OutgoingFile(f"zapisnik-dopisna-seja-{session_id}.{extension}", media_type, content))
+        files.append(
+            OutgoingFile(f"zapisnik-dopisna-seja-{session_id}.{extension}", media_type, content)
+        )
     return tuple(files)
 
 
-async def _send_final_summary(
-    app: App,
-    tally: SessionTally,
-    body: Body,
-    outcomes: list[StoredOutcome],
-    head: ChainHead | None,
-) -> None:
-    session_id = tally.session.id
-    assert session_id is not None and body.id is not None
-    for clerk_id in await clerk_ids(app.db.read, body.id):
-        clerk = await app.db.read.persons.get(clerk_id)
-        if clerk is None:
-            continue
-        _ = Translator(clerk.language)
-        files: list[OutgoingFile] = []
-        if outcomes:
-            png = await asyncio.to_thread(chart_png, tally, outcomes, _)
-            files.append(OutgoingFile(f"dopisna-seja-{session_id}.png", "image/png", png))
-        files.extend(await minutes_files(app, session_id, _))
-        message = OutgoingMessage(html=result_html(tally, outcomes, _, for_clerk=True, head=head),
-                                  files=tuple(files))  # fmt: skip
-        await app.messenger.send_to_person(clerk_id, message)
+send_ledger.register(RESULTS_KIND, _tell_member_once, before=_final_tallies)
+send_ledger.register(SUMMARY_KIND, _summary_to_clerk)

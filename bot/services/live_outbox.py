@@ -3,7 +3,8 @@
 The database is the outbox. Each person's invitation is marked sent right after it reached at
 least one of their chats, so a crash while sending resumes with those not yet served and nobody
 gets two. A member who has not linked a chat account yet stays unsent and is served as soon as
-they link. Reminders go to members who have not answered, once per reminder time.
+they link. A clean stop lets the person in flight finish (bot/in_flight.py). Reminders go to
+members who have not answered, exactly once per reminder time (bot/services/send_ledger.py).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING
 from bot.domain.audit_chain import SYSTEM_ACTOR, AuditKind, session_subject
 from bot.domain.models import Person, Session, SessionStatus
 from bot.i18n import Translator
+from bot.services import send_ledger
 from bot.services.live_agenda import load_agenda
 from bot.services.live_calendar import CALENDAR_FILENAME, CALENDAR_MEDIA_TYPE, session_calendar
 from bot.services.live_invitation_texts import attendance_question, invitation_text, reminder_text
@@ -109,6 +111,8 @@ async def send_invitations(app: App) -> int:
             person = await app.db.read.persons.get(invitation.person_id)
             if person is None or not await app.messenger.person_chats(invitation.person_id):
                 continue
+            if app.messenger.in_flight.closing:
+                return served  # stopping: the rest is found unsent at the next start
             now = app.now()
             async with app.db.transaction() as repos:
                 claimed = await repos.live.sessions.claim(
@@ -116,26 +120,34 @@ async def send_invitations(app: App) -> int:
                 )
             if not claimed:
                 continue
-            messages = await invitation_messages(
-                app.db.read, app, session, person, invitation.role, now
-            )
-            platforms = await _send(app, invitation.person_id, messages)
-            if not platforms:
-                continue
-            async with app.db.transaction() as repos:
-                await repos.live.sessions.mark_sent(session.id, invitation.person_id, now)
-                for platform in sorted(platforms):
-                    await repos.audit.append(
-                        AuditKind.SESSION_INVITATION_SENT,
-                        session_subject(session.id),
-                        SYSTEM_ACTOR,
-                        {"person": invitation.person_id, "platform": platform},
-                        now,
-                    )
-            served += 1
+            async with app.messenger.in_flight.delivery():  # a clean stop waits for it
+                if await _invite(app, session, person, invitation.role, now):
+                    served += 1
     if served:
         log.info("live-session invitations sent to %d people", served)
     return served
+
+
+async def _invite(
+    app: App, session: Session, person: Person, role: InvitedAs, now: datetime
+) -> bool:
+    """One person's invitation, marked sent once it reached a chat."""
+    assert session.id is not None and person.id is not None
+    messages = await invitation_messages(app.db.read, app, session, person, role, now)
+    platforms = await _send(app, person.id, messages)
+    if not platforms:
+        return False
+    async with app.db.transaction() as repos:
+        await repos.live.sessions.mark_sent(session.id, person.id, now)
+        for platform in sorted(platforms):
+            await repos.audit.append(
+                AuditKind.SESSION_INVITATION_SENT,
+                session_subject(session.id),
+                SYSTEM_ACTOR,
+                {"person": person.id, "platform": platform},
+                now,
+            )
+    return True
 
 
 def _reminder_due(reminders: list[datetime], now: datetime) -> datetime | None:
@@ -153,8 +165,16 @@ def _needs_reminder(invitation: LiveInvitation, due: datetime) -> bool:
     )
 
 
+REMINDER_KIND = "live_reminder"
+
+
 async def send_reminders(app: App) -> int:
-    """Reminds members who have not answered, once per reminder time that has come."""
+    """Reminds members who have not answered, once per reminder time that has come.
+
+    Exactly once (issue 15): the members to remind are claimed and stored as a batch in one
+    transaction (bot/services/send_ledger.py); each message is recorded as the platform accepts
+    it, and a stop or a crash leaves the members not yet reminded to the next pass."""
+    await send_ledger.resume(app, (REMINDER_KIND,))
     reminded = 0
     now = app.now()
     for session in await _pending_sessions(app):
@@ -166,25 +186,42 @@ async def send_reminders(app: App) -> int:
         due = _reminder_due(await app.db.read.live.sessions.reminders(session.id), now)
         if due is None:
             continue
-        body = await app.db.read.bodies.get(session.body_id)
-        for invitation in await app.db.read.live.sessions.invitations(session.id):
-            if not _needs_reminder(invitation, due):
-                continue
-            person = await app.db.read.persons.get(invitation.person_id)
-            if person is None:
-                continue
-            _ = Translator(person.language)
-            messages = [
-                OutgoingMessage(html=reminder_text(session, body.name if body else "", _)),
-                attendance_question(session.id, _, reminder=True),
-            ]
-            # Claimed before sending: a reminder lost in a crash is better than one sent twice.
-            async with app.db.transaction() as repos:
-                claimed = await repos.live.sessions.claim_reminder(
+        scope = f"{session.id}:{due.isoformat()}"
+        async with app.db.transaction() as repos:
+            chosen = []
+            for invitation in await repos.live.sessions.invitations(session.id):
+                if _needs_reminder(invitation, due) and await repos.live.sessions.claim_reminder(
                     session.id, invitation.person_id, due
-                )
-            if claimed and await _send(app, invitation.person_id, messages):
-                reminded += 1
+                ):
+                    chosen.append((invitation.person_id, {}))
+            if not chosen:
+                continue
+            await send_ledger.plan(
+                repos, REMINDER_KIND, scope, chosen, now, {"session": session.id}
+            )
+        outcome = await send_ledger.run_planned(app, REMINDER_KIND, scope)
+        if outcome is not None:
+            reminded += sum(1 for chats in outcome.reached.values() if chats)
     if reminded:
         log.info("live-session reminders sent to %d members", reminded)
     return reminded
+
+
+async def _remind(recipient: send_ledger.Recipient) -> None:
+    app = recipient.app
+    session = await app.db.read.sessions.get(int(recipient.batch.detail["session"]))
+    person = await app.db.read.persons.get(recipient.person_id)
+    if session is None or person is None or session.id is None:
+        return
+    if session.status is not SessionStatus.CONVENED:
+        recipient.skipped = True  # it began meanwhile: the reminder is of no use now
+        return
+    body = await app.db.read.bodies.get(session.body_id)
+    _ = Translator(person.language)
+    await recipient.send(
+        "text", OutgoingMessage(html=reminder_text(session, body.name if body else "", _))
+    )
+    await recipient.send("question", attendance_question(session.id, _, reminder=True))
+
+
+send_ledger.register(REMINDER_KIND, _remind)

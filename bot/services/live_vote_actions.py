@@ -19,6 +19,7 @@ from bot.domain.models import Election, Motion, VoteKind
 from bot.domain.rules import RuleSet
 from bot.i18n import Translator
 from bot.services import live_payloads as payloads
+from bot.services.audit import chain_head
 from bot.services.live_agenda import (
     everyone,
     item_for_election,
@@ -27,7 +28,6 @@ from bot.services.live_agenda import (
     persons_by_id,
     session_context,
 )
-from bot.services.audit import chain_head
 from bot.services.live_audit import record_election_outcome, record_motion_outcome
 from bot.services.live_ballot_closing import BallotClosing
 from bot.services.live_effects import Effects, deliver_all
@@ -400,7 +400,8 @@ async def close_due_votes(app: App) -> int:
             if current is None or not current.is_open:
                 continue
             effects = await finish_round(repos, app, current, now, ClosedBy.TIMER)
-        await deliver_all(app, effects)
+        async with app.messenger.in_flight.delivery():  # a clean stop lets the results go out
+            await deliver_all(app, effects)
         closed += 1
     for election_round in await due_election_rounds(app.db.read, now, ARRIVAL_GRACE):
         async with app.db.transaction() as repos:
@@ -410,7 +411,8 @@ async def close_due_votes(app: App) -> int:
             if current_election is None or not current_election.is_open:
                 continue
             effects = await finish_election_round(repos, app, current_election, now, ClosedBy.TIMER)
-        await deliver_all(app, effects)
+        async with app.messenger.in_flight.delivery():  # a clean stop lets the results go out
+            await deliver_all(app, effects)
         closed += 1
     if closed:
         log.info("%d live votes closed at their set time", closed)

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from html import escape
 from typing import TYPE_CHECKING
 
 from bot.i18n import Translator
+from bot.services import send_ledger
 from bot.services.survey_distribution import (
+    INVITATION_KIND,
     InvitationReport,
     deliver_invitations,
     open_survey,
@@ -94,6 +96,8 @@ async def announce_opened(
 
 async def run_due(app: App) -> None:
     """Do everything that has come due by the runtime's clock; safe to call at any time."""
+    # What a stop or a crash interrupted goes on first (bot/services/send_ledger.py).
+    await send_ledger.resume(app, (INVITATION_KIND, REMINDER_KIND))
     for survey_id in await app.db.read.survey_progress.ready_to_open():
         await open_and_announce(app, survey_id)
     for run in await app.db.read.survey_progress.open_runs():
@@ -150,17 +154,38 @@ async def send_due_reminder(app: App, survey: Survey) -> int:
                 )
             )
         await repos.survey_progress.set_reminded_count(survey.id, latest.due_at, len(targets))
-    definition = definition_of(survey)
-    for target in targets:
-        frame = Frame(survey, definition, target.organisation)
-        for person_id in target.contacts:
-            person = await app.db.read.persons.get(person_id)
-            language = person.language if person else "sl"
-            await app.messenger.send_to_person(
-                person_id, reminder_message(frame, target.started, now, Translator(language))
-            )
+        # Who is reminded is decided here, with the claim; the batch sends it exactly once.
+        recipients: dict[int, dict[str, object]] = {}
+        for target in targets:
+            for person_id in target.contacts:
+                recipients.setdefault(person_id, {"organisation": target.organisation,
+                                                  "started": target.started})  # fmt: skip
+        scope = f"{survey.id}:{latest.due_at.isoformat()}"
+        await send_ledger.plan(repos, REMINDER_KIND, scope, recipients.items(), now,
+                               {"survey": survey.id, "at": now.isoformat()})  # fmt: skip
+    await send_ledger.run_planned(app, REMINDER_KIND, scope)
     log.info("survey %s: reminder sent to %d organisations", survey.id, len(targets))
     return len(targets)
+
+
+async def _remind_contact(recipient: send_ledger.Recipient) -> None:
+    app = recipient.app
+    survey = await app.db.read.surveys.get(int(recipient.batch.detail["survey"]))
+    if survey is None:
+        return
+    if survey.deadline is not None and survey.deadline <= app.now():
+        recipient.skipped = True  # closed meanwhile: a reminder would only confuse
+        return
+    person = await app.db.read.persons.get(recipient.person_id)
+    language = person.language if person else "sl"
+    frame = Frame(survey, definition_of(survey), str(recipient.detail["organisation"]))
+    at = datetime.fromisoformat(str(recipient.batch.detail["at"]))
+    message = reminder_message(frame, bool(recipient.detail["started"]), at, Translator(language))
+    await recipient.send("reminder", message)
+
+
+REMINDER_KIND = "survey_reminder"
+send_ledger.register(REMINDER_KIND, _remind_contact)
 
 
 async def close_survey(app: App, survey_id: int) -> bool:

@@ -2,8 +2,11 @@
 
 Opening lists the organisations on the roster at that moment (the base of the count and of the
 list of those that did not answer) and plans the reminders. Invitations go to each linked contact
-once: the claim is stored before the message is sent, so a restart never repeats one; a contact
-who links later receives it on the next scan. The secretariat's live-count messages are edited
+exactly once (issue 15): the claim of a contact's invitation adds them, in the same transaction,
+to the survey's invitation batch (bot/services/send_ledger.py); one pass sends it, each message
+recorded as the platform accepts it, and a stop or a crash leaves the contacts not yet served
+to the next pass (nobody is invited twice, nobody is left out). A contact who links later
+receives it on the next scan. The secretariat's live-count messages are edited
 after every submission.
 """
 
@@ -17,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from bot.domain.survey_definition import reminder_times
 from bot.i18n import Translator
+from bot.services import send_ledger
 from bot.services.survey_messages import CountView, Frame, count_message, invitation_message
 from bot.services.survey_store import (
     contacts_of,
@@ -104,20 +108,39 @@ async def deliver_invitations(app: App, survey_id: int) -> InvitationReport:
                     pending.append(
                         (person_id, organisation_id, person.language if person else "sl")
                     )
-        body = await repos.bodies.get(survey.body_id)
-        names = {o: await _organisation_name(repos, o) for o in {p[1] for p in pending}}
-    if not pending:
-        return InvitationReport(contacts, 0, 0, unlinked)
-    definition = definition_of(survey)
-    reached: dict[int, int] = {}
-    for person_id, organisation_id, language in pending:
-        frame = Frame(survey, definition, names[organisation_id])
-        message = invitation_message(frame, body.name if body else "", Translator(language))
-        reached[person_id] = len(await app.messenger.send_to_person(person_id, message))
+        await send_ledger.plan(
+            repos, INVITATION_KIND, str(survey_id),
+            [(person_id, {"organisation": organisation_id}) for person_id, organisation_id, _l in pending],
+            app.now(), {"survey": survey_id},
+        )  # fmt: skip
+    # Also with nobody new: contacts a stop or a crash kept from their invitation get it now.
+    outcome = await send_ledger.run_planned(app, INVITATION_KIND, str(survey_id))
+    chats = sum(outcome.reached.values()) if outcome is not None else 0
+    return InvitationReport(contacts, len(pending), chats, unlinked)
+
+
+async def _invite(recipient: send_ledger.Recipient) -> None:
+    """One contact's invitation; the number of chats it reached is kept for the count."""
+    app = recipient.app
+    survey_id = int(recipient.batch.detail["survey"])
+    survey = await app.db.read.surveys.get(survey_id)
+    person = await app.db.read.persons.get(recipient.person_id)
+    if survey is None or survey.body_id is None:
+        return
+    body = await app.db.read.bodies.get(survey.body_id)
+    organisation = await _organisation_name(app.db.read, int(recipient.detail["organisation"]))
+    frame = Frame(survey, definition_of(survey), organisation)
+    language = person.language if person else "sl"
+    message = invitation_message(frame, body.name if body else "", Translator(language))
+    await recipient.send("invitation", message)
     async with app.db.transaction() as repos:
-        for person_id, chats in reached.items():
-            await repos.survey_progress.set_invitation_chats(survey_id, person_id, chats)
-    return InvitationReport(contacts, len(pending), sum(reached.values()), unlinked)
+        await repos.survey_progress.set_invitation_chats(
+            survey_id, recipient.person_id, len(recipient.reached)
+        )
+
+
+INVITATION_KIND = "survey_invitation"
+send_ledger.register(INVITATION_KIND, _invite)
 
 
 async def _organisation_name(repos: Repositories, organisation_id: int) -> str:

@@ -27,6 +27,7 @@ from storage.repositories.persons import PersonRepository
 from storage.repositories.processed_updates import ProcessedUpdateRepository
 from storage.repositories.rounds import VoteRoundRepository
 from storage.repositories.secret_ballots import SecretBallotRepository
+from storage.repositories.send_ledger import SendLedgerRepository
 from storage.repositories.sent_messages import SentMessageRepository
 from storage.repositories.sessions import SessionRepository
 from storage.repositories.survey_progress import SurveyProgressRepository
@@ -59,6 +60,7 @@ class Repositories:
         "processed_updates",
         "rounds",
         "secret_ballots",
+        "send_ledger",
         "sent_messages",
         "sessions",
         "survey_progress",
@@ -92,6 +94,7 @@ class Repositories:
         self.audit_facts = AuditFactsRepository(connection, keys)
         self.minutes_heads = MinutesHeadRepository(connection, keys)
         self.sent_messages = SentMessageRepository(connection, keys)
+        self.send_ledger = SendLedgerRepository(connection, keys)
         self.pending_replies = PendingReplyRepository(connection, keys)
 
 
