@@ -33,6 +33,9 @@ class Effects:
     deadlines: list[datetime] = field(default_factory=list)  # when a vote's set time ends
     minutes: set[int] = field(default_factory=set)  # closed sessions whose minutes to send
     closed_ballots: list[BallotClosing] = field(default_factory=list)  # of rounds just closed
+    # Send-ledger batches planned in the transaction (a closed round's announcement): run
+    # first after the commit; what a stop or a crash keeps from going out is resumed later.
+    batches: list[int] = field(default_factory=list)
 
     def send(self, person_id: int, message: OutgoingMessage) -> None:
         self.outgoing.append(Outgoing(ToPerson(person_id), message))
@@ -45,17 +48,21 @@ class Effects:
         self.deadlines.extend(other.deadlines)
         self.minutes |= other.minutes
         self.closed_ballots.extend(other.closed_ballots)
+        self.batches.extend(other.batches)
         return self
 
 
 async def after_commit(app: App, effects: Effects) -> None:
-    """Ballots, panels, timers and minutes; messages are delivered by whoever holds
-    ``outgoing``."""
+    """Send-ledger batches (a closed round's announcement), then ballots, panels, timers and
+    minutes; the messages in ``outgoing`` are delivered by whoever holds them."""
     # Imported on use: these modules build Effects themselves.
     from bot.services.live_jobs import schedule_deadline
     from bot.services.live_minutes_delivery import send_minutes
     from bot.services.live_panels import refresh_panels, send_new_panels
+    from bot.services.send_ledger import run
 
+    for batch_id in effects.batches:
+        await run(app, batch_id)
     for closing in effects.closed_ballots:
         await close_ballots(app, closing)
     for session_id in sorted(effects.new_panels):

@@ -1,8 +1,12 @@
 """The running bot sends what convening stored: invitations, then reminders (art. 16-20).
 
-The database is the outbox. Each person's invitation is marked sent right after it reached at
-least one of their chats, so a crash while sending resumes with those not yet served and nobody
-gets two. A member who has not linked a chat account yet stays unsent and is served as soon as
+The database is the outbox. Each message of a person's invitation is recorded in the send
+ledger as soon as the platform accepted it (batch kind ``live_invitation``, one per session), and
+the invitation is marked sent once all of them are out, so a pass that resumes after a crash sends
+the person only the messages their chats do not hold yet: only a crash between a platform's
+acceptance and the record repeats a message, one per person at most. The claim of a bot process
+that stopped or crashed lapses at once (the next start resumes), one of this process with its
+lease. A member who has not linked a chat account yet stays unsent and is served as soon as
 they link. A clean stop lets the person in flight finish (bot/in_flight.py). Reminders go to
 members who have not answered, exactly once per reminder time (bot/services/send_ledger.py).
 """
@@ -84,13 +88,30 @@ async def invitation_messages(
     return messages
 
 
-async def _send(app: App, person_id: int, messages: list[OutgoingMessage]) -> set[str]:
-    """Sends the messages to every chat of the person; returns the platforms that got them."""
-    platforms: set[str] = set()
-    for message in messages:
-        for ref in await app.messenger.send_to_person(person_id, message):
-            platforms.add(ref.chat.platform.value)
-    return platforms
+INVITATION_KIND = "live_invitation"
+
+
+async def _send(
+    app: App, session_id: int, person_id: int, messages: list[OutgoingMessage]
+) -> set[str]:
+    """Sends the messages to every chat of the person, skipping those the send ledger holds
+    from an earlier (interrupted) pass and recording each as the platform accepts it; returns
+    the platforms that hold them."""
+    async with app.db.transaction() as repos:
+        batch_id = await send_ledger.plan(
+            repos, INVITATION_KIND, str(session_id), [(person_id, {})], app.now(),
+            {"session": session_id},
+        )  # fmt: skip
+        batch = await repos.send_ledger.by_id(batch_id)
+        held = await repos.send_ledger.messages(batch_id, person_id)
+    assert batch is not None
+    sending = send_ledger.Recipient(
+        app, batch, person_id, {}, {(m.part, m.platform, m.chat_id) for m in held}
+    )
+    sending.chats = await app.messenger.person_chats(person_id)
+    for index, message in enumerate(messages):
+        await sending.send(f"m{index}", message)
+    return {chat.platform.value for chat in sending.reached}
 
 
 async def _pending_sessions(app: App) -> list[Session]:
@@ -116,7 +137,7 @@ async def send_invitations(app: App) -> int:
             now = app.now()
             async with app.db.transaction() as repos:
                 claimed = await repos.live.sessions.claim(
-                    session.id, invitation.person_id, now, now - SEND_LEASE
+                    session.id, invitation.person_id, now, now - SEND_LEASE, send_ledger.PROCESS
                 )
             if not claimed:
                 continue
@@ -134,11 +155,15 @@ async def _invite(
     """One person's invitation, marked sent once it reached a chat."""
     assert session.id is not None and person.id is not None
     messages = await invitation_messages(app.db.read, app, session, person, role, now)
-    platforms = await _send(app, person.id, messages)
+    platforms = await _send(app, session.id, person.id, messages)
     if not platforms:
         return False
     async with app.db.transaction() as repos:
         await repos.live.sessions.mark_sent(session.id, person.id, now)
+        batch = await repos.send_ledger.get(INVITATION_KIND, str(session.id))
+        if batch is not None:  # the ledger's part is bookkeeping: nobody resumes this kind
+            await repos.send_ledger.mark_done(batch.id, person.id, len(platforms), now)
+            await repos.send_ledger.finish_if_done(batch.id, now)
         for platform in sorted(platforms):
             await repos.audit.append(
                 AuditKind.SESSION_INVITATION_SENT,

@@ -9,16 +9,17 @@ the list of receipts with their choices. The ballots nobody used lose their butt
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from bot.domain.audit_chain import SYSTEM_ACTOR
+from bot.domain.audit_chain import SYSTEM_ACTOR, ChainHead
 from bot.domain.models import Election, Motion, VoteKind
 from bot.domain.rules import RuleSet
 from bot.i18n import Translator
 from bot.services import live_payloads as payloads
+from bot.services import send_ledger
 from bot.services.audit import chain_head
 from bot.services.live_agenda import (
     everyone,
@@ -29,7 +30,7 @@ from bot.services.live_agenda import (
     session_context,
 )
 from bot.services.live_audit import record_election_outcome, record_motion_outcome
-from bot.services.live_ballot_closing import BallotClosing
+from bot.services.live_ballot_closing import BallotClosing, close_ballots
 from bot.services.live_effects import Effects, deliver_all
 from bot.services.live_elections import (
     ElectionOpenOutcome,
@@ -67,9 +68,11 @@ from bot.services.live_voting import (
 )
 from bot.services.live_wording import session_name
 from bot.transport.events import OutgoingMessage
+from storage.columns import parse_utc, utc_text
 from storage.repositories import Repositories
 from storage.repositories.live_elections import LiveElectionRound
 from storage.repositories.live_rounds import ClosedBy, LiveRound
+from storage.repositories.send_ledger import SendBatch
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -301,25 +304,125 @@ class _ClosedRound:
     receipts: Callable[[Translator], list[str]] | None  # after a secret vote
 
 
-async def _announce(repos: Repositories, closed: _ClosedRound) -> Effects:
-    """Everyone gets the result (and the receipts after a secret vote); the ballots still open
-    on members' screens are closed; the quorum panels are brought up to date."""
+# The announcement of a closed round goes through the send ledger (issue 15): the batch and its
+# recipients are stored in the closing transaction, so a stop or a crash after the commit leaves
+# the members not yet told to the next pass (at start and on every scan) instead of losing the
+# result. The texts are computed again from the database when sent: the round is closed and its
+# result is computed from what is stored (the same every time); the audit head the result cites
+# is the one of the closing transaction, kept with the batch. The receipts of a secret vote are
+# never written down anywhere but in their own tables.
+RESULT_KIND = "live_result"
+
+
+async def _plan_announcement(
+    repos: Repositories, session_id: int, scope: str, detail: dict[str, object], now: datetime
+) -> Effects:
+    """In the closing transaction: everyone is to get the result (and the receipts after a
+    secret vote); the quorum panels are brought up to date after the commit."""
+    recipients = await everyone(repos, session_id)
+    batch_id = await send_ledger.plan(
+        repos, RESULT_KIND, scope, [(person_id, {}) for person_id in recipients], now,
+        {**detail, "session": session_id},
+    )  # fmt: skip
     effects = Effects()
+    effects.batches.append(batch_id)
+    effects.panels.add(session_id)
+    return effects
+
+
+def _head_detail(head: ChainHead) -> list[object]:
+    return [head.seq, head.hash]
+
+
+async def _motion_closed(
+    repos: Repositories, app: App, detail: Mapping[str, Any]
+) -> _ClosedRound | None:
+    motion_id, round_number = int(detail["motion"]), int(detail["round"])
+    closed = await repos.live.rounds.get(motion_id, round_number)
+    motion = await repos.motions.get(motion_id)
+    if closed is None or motion is None:
+        return None
+    rule_set = await rule_set_of(repos, app, closed.session_id)
+    result = await round_result(repos, rule_set, motion, closed)
+    head = ChainHead(int(detail["head"][0]), str(detail["head"][1]))
+    item = item_for_motion(await load_agenda(repos, closed.session_id), motion_id)
+    number = item.number if item else None
+    return _ClosedRound(
+        closed.session_id,
+        parse_utc(str(detail["closed_at"])),
+        payloads.motion_round_stems(motion_id, round_number),
+        heading=lambda _: vote_heading(number, motion.title, _),
+        result=lambda _: motion_result_lines(result, number, rule_set, _, head),
+        receipts=(lambda _: receipt_lines(result, _)) if result.secret is not None else None,
+    )
+
+
+async def _election_closed(
+    repos: Repositories, app: App, detail: Mapping[str, Any]
+) -> _ClosedRound | None:
+    election_id, round_number = int(detail["election"]), int(detail["round"])
+    closed = await repos.live.elections.get_round(election_id, round_number)
+    election = await repos.elections.get(election_id)
+    if closed is None or election is None:
+        return None
+    rule_set = await rule_set_of(repos, app, closed.session_id)
+    result = await election_result(repos, rule_set, election, closed)
+    head = ChainHead(int(detail["head"][0]), str(detail["head"][1]))
+    item = item_for_election(await load_agenda(repos, closed.session_id), election_id)
+    number = item.number if item else None
+    return _ClosedRound(
+        closed.session_id,
+        parse_utc(str(detail["closed_at"])),
+        payloads.election_round_stems(election_id, round_number),
+        heading=lambda _: election_heading(number, election, closed.stage, _),
+        result=lambda _: election_result_lines(result, number, rule_set, _, head),
+        receipts=(
+            (lambda _: election_receipt_lines(result, _)) if result.outcome is not None else None
+        ),
+    )
+
+
+async def _closed_round(app: App, batch: SendBatch) -> _ClosedRound | None:
+    if "motion" in batch.detail:
+        return await _motion_closed(app.db.read, app, batch.detail)
+    return await _election_closed(app.db.read, app, batch.detail)
+
+
+async def _close_round_ballots(app: App, batch: SendBatch) -> None:
+    """Before a pass over the announcement: the ballots still open on members' screens are
+    closed (safe to repeat: only those still offering buttons are edited)."""
+    closed = await _closed_round(app, batch)
+    if closed is None:
+        return
     notices: dict[int, OutgoingMessage] = {}
-    recipients = await persons_by_id(repos, await everyone(repos, closed.session_id))
-    for person_id, person in recipients.items():
+    for person_id, person in (
+        await persons_by_id(app.db.read, await everyone(app.db.read, closed.session_id))
+    ).items():
         _ = Translator(person.language)
-        effects.send(person_id, OutgoingMessage(html="\n".join(closed.result(_))))
-        if closed.receipts is not None:
-            # Public, but the ballots' only copy stays in secret_ballots: not kept as a reply.
-            receipts = OutgoingMessage(html="\n".join(closed.receipts(_)), secret=True)
-            effects.send(person_id, receipts)
         notices[person_id] = closed_ballot(closed.heading(_), closed.closed_at, _)
     default = Translator()
     fallback = closed_ballot(closed.heading(default), closed.closed_at, default)
-    effects.closed_ballots.append(BallotClosing(closed.ballot_stems, notices, fallback))
-    effects.panels.add(closed.session_id)
-    return effects
+    await close_ballots(app, BallotClosing(closed.ballot_stems, notices, fallback))
+
+
+async def _send_result(recipient: send_ledger.Recipient) -> None:
+    """One person's announcement: the result, then the receipts after a secret vote."""
+    app = recipient.app
+    closed = await _closed_round(app, recipient.batch)
+    person = await app.db.read.persons.get(recipient.person_id)
+    if closed is None or person is None:
+        recipient.skipped = True
+        return
+    _ = Translator(person.language)
+    await recipient.send("result", OutgoingMessage(html="\n".join(closed.result(_))))
+    if closed.receipts is not None:
+        # Public, but the ballots' only copy stays in secret_ballots: computed again, never kept.
+        await recipient.send(
+            "receipts", OutgoingMessage(html="\n".join(closed.receipts(_)), secret=True)
+        )
+
+
+send_ledger.register(RESULT_KIND, _send_result, before=_close_round_ballots)
 
 
 async def finish_round(
@@ -330,7 +433,8 @@ async def finish_round(
     closed_by: ClosedBy,
     actor: str = SYSTEM_ACTOR,
 ) -> Effects:
-    """Closes a vote and announces its result to everyone (nothing if it was closed already)."""
+    """Closes a vote and announces its result to everyone (nothing if it was closed already).
+    The announcement is a send-ledger batch (``Effects.batches``) run after the commit."""
     closed = await close_vote(repos, live_round, now, closed_by, actor)
     motion = await repos.motions.get(closed.motion_id) if closed is not None else None
     if closed is None or motion is None:
@@ -339,18 +443,18 @@ async def finish_round(
     result = await round_result(repos, rule_set, motion, closed)
     await record_motion_outcome(repos, result, now, actor)
     head = await chain_head(repos)  # in the closing transaction: the result cites it
-    item = item_for_motion(await load_agenda(repos, closed.session_id), closed.motion_id)
-    number = item.number if item else None
-    return await _announce(
+    return await _plan_announcement(
         repos,
-        _ClosedRound(
-            closed.session_id,
-            closed.closed_at or now,  # a round whose time ran out closed at its set time
-            payloads.motion_round_stems(closed.motion_id, closed.round),
-            heading=lambda _: vote_heading(number, motion.title, _),
-            result=lambda _: motion_result_lines(result, number, rule_set, _, head),
-            receipts=(lambda _: receipt_lines(result, _)) if result.secret is not None else None,
-        ),
+        closed.session_id,
+        f"motion:{closed.motion_id}:{closed.round}",
+        {
+            "motion": closed.motion_id,
+            "round": closed.round,
+            "head": _head_detail(head),
+            # a round whose time ran out closed at its set time
+            "closed_at": utc_text(closed.closed_at or now),
+        },
+        now,
     )
 
 
@@ -371,27 +475,24 @@ async def finish_election_round(
     result = await election_result(repos, rule_set, election, closed)
     await record_election_outcome(repos, result, now, actor)
     head = await chain_head(repos)  # in the closing transaction: the result cites it
-    item = item_for_election(await load_agenda(repos, closed.session_id), closed.election_id)
-    number = item.number if item else None
-    return await _announce(
+    return await _plan_announcement(
         repos,
-        _ClosedRound(
-            closed.session_id,
-            closed.closed_at or now,  # a round whose time ran out closed at its set time
-            payloads.election_round_stems(closed.election_id, closed.round),
-            heading=lambda _: election_heading(number, election, closed.stage, _),
-            result=lambda _: election_result_lines(result, number, rule_set, _, head),
-            receipts=(
-                (lambda _: election_receipt_lines(result, _))
-                if result.outcome is not None
-                else None
-            ),
-        ),
+        closed.session_id,
+        f"election:{closed.election_id}:{closed.round}",
+        {
+            "election": closed.election_id,
+            "round": closed.round,
+            "head": _head_detail(head),
+            "closed_at": utc_text(closed.closed_at or now),
+        },
+        now,
     )
 
 
 async def close_due_votes(app: App) -> int:
     """Closes every vote whose set time has passed; used by timers and at start."""
+    # Announcements a stop or a crash kept from everyone (issue 15).
+    await send_ledger.resume(app, (RESULT_KIND,))
     closed = 0
     now = app.now()
     for live_round in await due_rounds(app.db.read, now):

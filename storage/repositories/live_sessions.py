@@ -183,14 +183,31 @@ class LiveSessionRepository(Repository):
         return [_invitation(row) for row in rows]
 
     async def claim(
-        self, session_id: int, person_id: int, now: datetime, lease_expired_before: datetime
+        self,
+        session_id: int,
+        person_id: int,
+        now: datetime,
+        lease_expired_before: datetime,
+        process: str | None = None,
     ) -> bool:
-        """Takes the right to send this person's invitation; False if it is sent or taken."""
+        """Takes the right to send this person's invitation; False if it is sent or taken.
+        With ``process`` (this bot process), a claim of another process (stopped or crashed)
+        lapses at once; a claim of this process lapses with its lease."""
+        if process is None:
+            changed = await self._run(
+                "UPDATE live_invitations SET claimed_at = ?, claimed_by = NULL "
+                "WHERE session_id = ? AND person_id = ? "
+                "AND sent_at IS NULL AND (claimed_at IS NULL OR claimed_at < ?)",
+                (utc_text(now), session_id, person_id, utc_text(lease_expired_before)),
+            )
+            return changed == 1
         changed = await self._run(
-            "UPDATE live_invitations SET claimed_at = ? WHERE session_id = ? AND person_id = ? "
-            "AND sent_at IS NULL AND (claimed_at IS NULL OR claimed_at < ?)",
-            (utc_text(now), session_id, person_id, utc_text(lease_expired_before)),
-        )
+            "UPDATE live_invitations SET claimed_at = ?, claimed_by = ? "
+            "WHERE session_id = ? AND person_id = ? AND sent_at IS NULL AND (claimed_at IS NULL "
+            "OR claimed_at < ? OR claimed_by IS NULL OR claimed_by <> ?)",
+            (utc_text(now), process, session_id, person_id, utc_text(lease_expired_before),
+             process),
+        )  # fmt: skip
         return changed == 1
 
     async def mark_sent(self, session_id: int, person_id: int, sent_at: datetime) -> None:
