@@ -12,7 +12,6 @@ from bot.timeutil import format_local
 from handlers.context import HandlerContext
 from handlers.help import help_text
 from handlers.routes import Routes
-from storage.columns import parse_utc
 
 LINK_COMMANDS = frozenset({"start", "koda", "code"})
 WRONG_CODE_STATUSES = frozenset(
@@ -40,7 +39,7 @@ async def link_account(ctx: HandlerContext, code_text: str) -> None:
     attempts = ctx.repos.linking_attempts
     window_start = ctx.now - WRONG_CODE_WINDOW
     if await attempts.since(platform, account, chat, window_start) >= WRONG_CODES_PER_HOUR:
-        first = parse_utc(await attempts.oldest_since(platform, account, chat, window_start))
+        first = await attempts.oldest_since(platform, account, chat, window_start) or ctx.now
         ctx.refuse(
             RefusalKind.CODE_ATTEMPTS_LIMITED,
             ctx._(

@@ -194,7 +194,7 @@ async def verify(
     """
     repos = _repositories(source)
     if keys is None:
-        keys = source.keys if isinstance(source, Database) else getattr(repos.audit, "_keys", None)
+        keys = source.keys if isinstance(source, Database) else repos.audit.signer
     sign: Callable[[bytes], str] | None = None if keys is None else keys.sign
     audit = repos.audit
     verifier = ChainVerifier(anchors, sign)

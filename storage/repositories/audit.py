@@ -20,6 +20,7 @@ from bot.domain.audit_chain import (
     next_entry,
 )
 from storage.columns import utc_text
+from storage.keyring import KeyRing
 from storage.repositories.base import Repository
 
 COLUMNS = "seq, recorded_at, kind, subject, actor, details, prev_hash, hash, mac"
@@ -41,6 +42,11 @@ def entry_from_row(row: sqlite3.Row) -> ChainEntry:
 
 class AuditRepository(Repository):
     __slots__ = ()
+
+    @property
+    def signer(self) -> KeyRing | None:
+        """The key ring that signs this connection's entries (None: unsigned)."""
+        return self._keys
 
     async def append(
         self,

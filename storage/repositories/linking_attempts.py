@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from storage.columns import utc_text
+from storage.columns import parse_utc, utc_text
 from storage.repositories.base import Repository
 
 
@@ -31,15 +31,17 @@ class LinkingAttemptRepository(Repository):
         )
         return 0 if row is None else max(int(row["by_account"]), int(row["by_chat"]))
 
-    async def oldest_since(self, platform: str, account: str, chat: str, moment: datetime) -> str:
-        """The first of the counted attempts (UTC text), to say when the limit lifts."""
+    async def oldest_since(
+        self, platform: str, account: str, chat: str, moment: datetime
+    ) -> datetime | None:
+        """The first of the counted attempts, to say when the limit lifts."""
         stamp = utc_text(moment)
         row = await self._one(
             "SELECT MIN(attempted_at) AS first FROM linking_attempts "
             "WHERE platform = ? AND (account = ? OR chat = ?) AND attempted_at > ?",
             (platform, account, chat, stamp),
         )
-        return "" if row is None or row["first"] is None else str(row["first"])
+        return None if row is None or row["first"] is None else parse_utc(row["first"])
 
     async def prune(self, before: datetime) -> int:
         return await self._run(
