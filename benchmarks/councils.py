@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.domain.models import MotionCategory, Platform
-from bot.services.correspondence_create import (
+from bot.correspondence.create import (
     MaterialDraft,
     MotionDraft,
     SessionDraft,

@@ -29,9 +29,9 @@ from benchmarks.councils import convene, council_ids
 from benchmarks.population import populate
 from bot.local_homeserver import SynapseServer
 from bot.runtime import Runtime
-from bot.services.correspondence_create import voting_member_ids
-from bot.services.correspondence_feature import correspondence_feature
-from bot.services.invitations import issue_codes
+from bot.correspondence.create import voting_member_ids
+from bot.correspondence.schedule import correspondence_feature
+from bot.linking.codes import issue_codes
 from bot.transport.telegram import TelegramTransport
 from storage.database import Database
 from tests.support.fake_telegram import FakeMessage, FakeTelegram, FakeUser

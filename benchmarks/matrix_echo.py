@@ -27,14 +27,14 @@ from nio import (
 )
 
 from bot.transport.events import Choice
-from bot.transport.matrix_content import (
+from bot.transport.matrix.content import (
     POLL_START_TYPE,
     poll_fallback_text,
     poll_response,
     poll_start_content,
     text_content,
 )
-from bot.transport.matrix_sending import trust_devices_on_first_use
+from bot.transport.matrix.sending import trust_devices_on_first_use
 
 BALLOT_REQUEST = "!glasovnica"
 SYNC_TIMEOUT_MS = 30_000  # as the bot's sync loop

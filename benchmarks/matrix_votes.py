@@ -37,10 +37,10 @@ from benchmarks.councils import convene, council_ids
 from benchmarks.matrix_echo import BALLOT_REQUEST
 from benchmarks.population import populate
 from bot.local_homeserver import SynapseServer
-from bot.services.correspondence_create import voting_member_ids
-from bot.services.invitations import issue_codes
-from bot.transport.matrix_content import MEGOLM_ALGORITHM
-from bot.transport.matrix_sending import trust_devices_on_first_use
+from bot.correspondence.create import voting_member_ids
+from bot.linking.codes import issue_codes
+from bot.transport.matrix.content import MEGOLM_ALGORITHM
+from bot.transport.matrix.sending import trust_devices_on_first_use
 from storage.database import Database
 from tests.support.bot_process import BotProcess
 from tests.support.fake_telegram import FakeTelegram

@@ -9,7 +9,7 @@ from pathlib import Path
 from benchmarks.common import Result
 from benchmarks.population import populate
 from bot.local_homeserver import SynapseServer
-from bot.services.invitations import issue_codes
+from bot.linking.codes import issue_codes
 from bot.timeutil import utc_now
 from storage.database import Database
 from tests.support.bot_process import BotProcess

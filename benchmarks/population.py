@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 
 from bot.domain.roster_csv import parse_roster
-from bot.services.roster_import import import_roster
+from bot.linking.roster_import import import_roster
 from storage.database import Database
 
 NAMES = ["Ana", "Marko", "Tanja", "Jože", "Mojca", "Luka", "Špela", "Žiga", "Nina", "Matej", "Urška", "Črt"]

@@ -36,8 +36,8 @@ from bot.domain.survey_definition import (
     read_typed_answer,
 )
 from bot.local_homeserver import SynapseServer
-from bot.services.survey_distribution import open_survey
-from bot.services.survey_store import check_definition, contacts_of, store_survey
+from bot.surveys.distribution import open_survey
+from bot.surveys.store import check_definition, contacts_of, store_survey
 from storage.database import Database
 from storage.records import SurveyAnswer
 from storage.repositories.survey_progress import SurveySource
@@ -206,8 +206,8 @@ async def prepare(path: Path) -> tuple[int, int, int]:
 async def time_reports(path: Path, survey_id: int) -> list[dict[str, float]]:
     """In this process: each report's steps in seconds, and the sizes of what was made."""
     from bot.i18n import Translator
-    from bot.reports.survey_report import tallies, tally_chart
-    from bot.services.survey_reports import load_report_data, render_survey_report
+    from bot.surveys.report_document import tallies, tally_chart
+    from bot.surveys.reports import load_report_data, render_survey_report
 
     _ = Translator("sl")
     db = await Database.open(path, BENCH_KEYS)

@@ -34,7 +34,7 @@ from benchmarks.population import populate
 from bot.domain.models import Platform, VoteChoice
 from bot.local_homeserver import SynapseServer
 from bot.runtime import Runtime, tune_collector_for_serving
-from bot.services.correspondence_payloads import PREFIX, Action, Payload, parse_payload
+from bot.correspondence.payloads import PREFIX, Action, Payload, parse_payload
 from bot.transport.base import EventSink
 from bot.transport.events import (
     Capability,

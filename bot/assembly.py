@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.domain.models import Platform
 from bot.transport.base import Transport
-from bot.transport.matrix import MatrixTransport
+from bot.transport.matrix.adapter import MatrixTransport
 from bot.transport.telegram import TelegramTransport, Webhook
 from config.settings import Settings
 from storage.database import Database

@@ -340,7 +340,7 @@ async def _prepare_database(settings: Settings, _: Translator) -> None:
 
 def _register_command_groups() -> None:
     from bot.cli_backup import backup, restore
-    from bot.cli_roster import roster
+    from bot.linking.cli import roster
     from bot.cli_run import demo, run
 
     main.add_command(roster)
@@ -348,16 +348,16 @@ def _register_command_groups() -> None:
     main.add_command(restore)
     main.add_command(run)
     main.add_command(demo)
-    from bot.cli_survey import survey
+    from bot.surveys.cli import survey
 
     main.add_command(survey)
-    from bot.cli_live import live
+    from bot.live.cli import live
 
     main.add_command(live)
-    from bot.cli_session import session
+    from bot.correspondence.cli import session
 
     main.add_command(session)
-    from bot.cli_audit import audit
+    from bot.audit.cli import audit
 
     main.add_command(audit)
 

@@ -40,7 +40,7 @@ async def _run(cli: CliContext) -> None:
     from bot.assembly import build_transports
     from bot.runtime import Runtime
     from bot.transport.credentials import CredentialsRefused
-    from bot.transport.matrix_sending import MatrixTransportError
+    from bot.transport.matrix.sending import MatrixTransportError
 
     settings = cli.settings
     _ = cli.translator

@@ -21,10 +21,10 @@ from bot.i18n import Translator
 from bot.local_homeserver import SynapseServer
 from bot.runtime import Runtime
 from bot.server_keys import SECRET_KEY_ENV, ServerKeys, new_secret_key
-from bot.services.invitations import IssuedCode, issue_codes
-from bot.services.roster_import import import_roster
+from bot.linking.codes import IssuedCode, issue_codes
+from bot.linking.roster_import import import_roster
 from bot.timeutil import utc_now
-from bot.transport.matrix import MatrixTransport
+from bot.transport.matrix.adapter import MatrixTransport
 from storage.database import Database
 from storage.files import owner_only_file
 

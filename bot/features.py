@@ -22,18 +22,18 @@ from bot.reply_outbox import ReplyOutboxFeature
 
 FEATURES.append(ReplyOutboxFeature())  # first: replies owed since the last stop go out at once
 
-from bot.services.survey_deadlines import SurveyFeature
+from bot.surveys.schedule import SurveyFeature
 
 FEATURES.append(SurveyFeature())
 
-from bot.services.correspondence_feature import correspondence_feature
+from bot.correspondence.schedule import correspondence_feature
 
 FEATURES.append(correspondence_feature)
 
-from bot.services.live_jobs import FEATURE as live_sessions_feature
+from bot.live.schedule import FEATURE as live_sessions_feature
 
 FEATURES.append(live_sessions_feature)
 
-from bot.services.housekeeping import HousekeepingFeature
+from bot.housekeeping import HousekeepingFeature
 
 FEATURES.append(HousekeepingFeature())

@@ -22,7 +22,7 @@ from bot.i18n import N_
 from bot.security_log import RefusalKind, input_kind
 from bot.transport.events import OutgoingMessage
 from handlers.context import HandlerContext
-from handlers.linking import code_in
+from handlers.linking.accounts import code_in
 from storage.repositories.sent_messages import ChoiceStanding
 
 GROUP_CHAT = N_(

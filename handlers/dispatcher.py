@@ -24,7 +24,8 @@ from bot.messenger import Messenger
 from bot.security_log import RefusalKind, input_kind, refused
 from bot.transport.events import IncomingEvent
 from bot.transport.input_text import cleaned_event
-from handlers import access_guard, input_guard, linking
+from handlers import access_guard, input_guard
+from handlers.linking import accounts as linking
 from handlers import help as help_handlers
 from handlers.context import HandlerContext
 from handlers.routes import STAFF_ROLES, Routes, default_routes

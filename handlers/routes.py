@@ -58,7 +58,11 @@ class Routes:
 
 
 def default_routes() -> Routes:
-    from handlers import correspondence, correspondence_create, linking, live, surveys
+    from handlers.correspondence import voting as correspondence
+    from handlers.correspondence import create as correspondence_create
+    from handlers.linking import accounts as linking
+    from handlers.live import feature as live
+    from handlers.surveys import answering as surveys
     from handlers import help as help_feature
 
     routes = Routes()

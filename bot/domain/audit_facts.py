@@ -9,7 +9,7 @@ log's back, and ``outcome_discrepancies`` checks each recorded outcome against t
 log counted.
 
 Pure code: no I/O. Rows are keyed tuples of plain values; storage reads them
-(storage/repositories/audit_facts.py), ``bot.services.audit`` words the findings.
+(storage/repositories/audit_facts.py), ``bot.audit.trail`` words the findings.
 """
 
 from __future__ import annotations

@@ -121,7 +121,7 @@ class OutgoingMessage:
     # The same for every send of this logical message (e.g. session, member, part and a
     # generation that changes only when the bot deliberately sends a new copy); "" for none.
     # Matrix derives its transaction ids from it, so a send repeated after a crash is
-    # recognised by the homeserver and shown once (bot/transport/matrix_sending.py).
+    # recognised by the homeserver and shown once (bot/transport/matrix/sending.py).
     idempotency_key: str = ""
 
     @property

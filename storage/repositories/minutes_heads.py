@@ -1,7 +1,7 @@
 """The head of the audit trail each session's minutes were first made with (``minutes_heads``).
 
 Written once: a regeneration of the minutes prints the recorded head, so that it matches the
-copy sent out, and says whether the trail still contains it (bot/services/audit.py).
+copy sent out, and says whether the trail still contains it (bot/audit/trail.py).
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Batches of messages sent exactly once: who is to get them, which pass sends them, and each
-message recorded as the platform accepted it (migration 14, bot/services/send_ledger.py)."""
+message recorded as the platform accepted it (migration 14, bot/send_ledger.py)."""
 
 from __future__ import annotations
 

@@ -17,9 +17,9 @@ from pathlib import Path
 
 from bot.i18n import Translator
 from bot.runtime import Runtime
-from bot.services.live_convening import ConveningSpec, convene
-from bot.services.live_convening_file import parse_convening
-from bot.services.live_jobs import sweep
+from bot.live.convening import ConveningSpec, convene
+from bot.live.convening_file import parse_convening
+from bot.live.schedule import sweep
 from bot.timeutil import LJUBLJANA
 from bot.transport.telegram import TelegramTransport
 from tests.support.fake_telegram import FakeTelegram

@@ -24,7 +24,7 @@ from bot.transport.events import (
     ChatRef,
     IncomingEvent,
 )
-from bot.transport.matrix import MatrixTransport
+from bot.transport.matrix.adapter import MatrixTransport
 from tests.e2e.conftest import DEFAULT_PASSWORD, MatrixUsers
 from tests.support.synapse import SynapseServer
 

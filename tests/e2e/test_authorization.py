@@ -55,18 +55,18 @@ from bot.assembly import matrix_welcome_check
 from bot.domain.models import MotionCategory, Platform, VoteChoice
 from bot.runtime import Runtime
 from bot.security_log import LOGGER_NAME, RefusalKind
-from bot.services.correspondence_create import (
+from bot.correspondence.create import (
     MaterialDraft,
     MotionDraft,
     SessionDraft,
     store_ready_session,
 )
-from bot.services.correspondence_feature import correspondence_feature
-from bot.services.correspondence_invitations import rules_of
-from bot.services.correspondence_voting import Refusal, Refused, ballot
-from bot.services.invitations import issue_codes
+from bot.correspondence.schedule import correspondence_feature
+from bot.correspondence.invitations import rules_of
+from bot.correspondence.voting import Refusal, Refused, ballot
+from bot.linking.codes import issue_codes
 from bot.transport.events import ChatRef, ChoiceMade, IncomingEvent, MessageRef, Sender
-from bot.transport.matrix import MatrixTransport
+from bot.transport.matrix.adapter import MatrixTransport
 from bot.transport.telegram import TelegramTransport
 from storage.database import Database
 from storage.repositories.correspondence_progress import Source

@@ -25,8 +25,8 @@ import pytest
 import pytest_asyncio
 
 from bot.runtime import Runtime
-from bot.services.correspondence_create import MAX_MATERIAL_BYTES
-from bot.services.survey_store import MAX_DEFINITION_BYTES
+from bot.correspondence.create import MAX_MATERIAL_BYTES
+from bot.surveys.store import MAX_DEFINITION_BYTES
 from bot.transport.telegram import TelegramTransport
 from handlers.context import HandlerContext
 from tests.support.fake_telegram import FakeMessage, FakeTelegram, FakeUser

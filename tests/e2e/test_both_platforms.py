@@ -9,7 +9,7 @@ import pytest
 import pytest_asyncio
 
 from bot.domain.models import Platform
-from bot.services.invitations import issue_codes
+from bot.linking.codes import issue_codes
 from bot.transport.events import OutgoingFile, OutgoingMessage
 from tests.support.harness import BotHarness, MatrixMember
 

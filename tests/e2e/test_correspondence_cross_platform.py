@@ -25,9 +25,9 @@ from click.testing import CliRunner
 
 from bot.cli import main
 from bot.domain.models import MotionCategory, SessionStatus, VoteChoice
-from bot.services.correspondence_create import MotionDraft, SessionDraft, store_ready_session
-from bot.services.correspondence_feature import correspondence_feature
-from bot.services.invitations import issue_codes
+from bot.correspondence.create import MotionDraft, SessionDraft, store_ready_session
+from bot.correspondence.schedule import correspondence_feature
+from bot.linking.codes import issue_codes
 from bot.timeutil import format_local
 from storage.repositories.correspondence_outcomes import StoredOutcome
 from storage.repositories.correspondence_progress import Source

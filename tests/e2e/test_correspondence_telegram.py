@@ -19,13 +19,13 @@ import pytest_asyncio
 
 from bot.domain.models import MotionCategory, SessionStatus, VoteChoice
 from bot.runtime import Runtime
-from bot.services.correspondence_create import (
+from bot.correspondence.create import (
     MaterialDraft,
     MotionDraft,
     SessionDraft,
     store_ready_session,
 )
-from bot.services.correspondence_feature import correspondence_feature
+from bot.correspondence.schedule import correspondence_feature
 from bot.transport.telegram import TelegramTransport
 from storage.repositories.correspondence_progress import Source
 from tests.support.fake_telegram import FakeMessage, FakeTelegram, FakeUser

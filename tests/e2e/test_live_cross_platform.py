@@ -21,11 +21,11 @@ import pytest_asyncio
 from nio import MatrixRoom, UnknownEvent
 
 from bot.i18n import Translator
-from bot.services.live_agenda import roll
-from bot.services.live_convening import ConveningSpec, convene
-from bot.services.live_convening_file import parse_convening
-from bot.services.live_jobs import sweep
-from bot.services.live_minutes_delivery import render_minutes
+from bot.live.agenda import roll
+from bot.live.convening import ConveningSpec, convene
+from bot.live.convening_file import parse_convening
+from bot.live.schedule import sweep
+from bot.live.minutes_delivery import render_minutes
 from tests.e2e.live_world import (
     CHAIR,
     CLERK,

@@ -22,8 +22,8 @@ from pathlib import Path
 import pytest
 
 from bot.domain.models import Platform, VoteChoice
-from bot.services.live_agenda import load_agenda
-from bot.services.live_voting import cast_vote, open_vote
+from bot.live.agenda import load_agenda
+from bot.live.voting import cast_vote, open_vote
 from bot.timeutil import utc_now
 from storage.database import Database
 from tests.storage.live_factories import (

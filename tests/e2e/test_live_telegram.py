@@ -19,7 +19,7 @@ import pytest
 import pytest_asyncio
 
 from bot.domain.models import Platform
-from bot.services.live_agenda import roll
+from bot.live.agenda import roll
 from tests.e2e.live_world import (
     CHAIR,
     CLERK,
@@ -294,7 +294,7 @@ async def _election_round(
 
 async def _assert_minutes(bot: LiveBot, session_id: int) -> None:
     from bot.i18n import Translator
-    from bot.services.live_minutes_delivery import render_minutes
+    from bot.live.minutes_delivery import render_minutes
 
     assert bot.runtime is not None
     rule_set = bot.runtime.app.rule_set("gornji-grad-2016")

@@ -12,7 +12,7 @@ import pytest
 from nio import UnknownEvent
 
 from bot.transport.events import Choice, IncomingEvent, OutgoingMessage
-from bot.transport.matrix import MatrixTransport
+from bot.transport.matrix.adapter import MatrixTransport
 from tests.e2e.conftest import MatrixUsers
 from tests.e2e.matrix_kit import (
     POLL_END,

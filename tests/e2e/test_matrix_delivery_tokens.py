@@ -14,10 +14,10 @@ import pytest_asyncio
 from nio import AsyncClient, AsyncClientConfig, MatrixRoom, RoomMessageText, SyncResponse
 
 from bot.transport.events import IncomingEvent
-from bot.transport.matrix_delivery import Delivery
-from bot.transport.matrix_incoming import ChoiceMemory, IncomingReader, PollNotice
-from bot.transport.matrix_outbox import RoomOutbox
-from bot.transport.matrix_rooms import ServerPolicy
+from bot.transport.matrix.delivery import Delivery
+from bot.transport.matrix.incoming import ChoiceMemory, IncomingReader, PollNotice
+from bot.transport.matrix.outbox import RoomOutbox
+from bot.transport.matrix.rooms import ServerPolicy
 
 pytestmark = [pytest.mark.asyncio(loop_scope="session")]
 

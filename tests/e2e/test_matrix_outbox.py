@@ -1,7 +1,7 @@
 """The per-room order of the Matrix adapter's sends and housekeeping (no homeserver needed).
 
 Sends are stood in for by coroutines that record when they ran; what is checked is the order
-:class:`~bot.transport.matrix_outbox.RoomOutbox` lets them run in.
+:class:`~bot.transport.matrix.outbox.RoomOutbox` lets them run in.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
-from bot.transport import matrix_outbox
-from bot.transport.matrix_outbox import RoomOutbox
+from bot.transport.matrix import outbox as matrix_outbox
+from bot.transport.matrix.outbox import RoomOutbox
 
 pytestmark = [pytest.mark.asyncio(loop_scope="session")]
 

@@ -17,7 +17,7 @@ from nio import AsyncClient, RoomCreateResponse, RoomMessageText, RoomSendRespon
 from bot.domain.models import Platform
 from bot.security_log import LOGGER_NAME, RefusalKind
 from bot.transport.events import ChatRef, Choice, OutgoingMessage
-from bot.transport.matrix_content import POLL_START_TYPE, poll_start_content
+from bot.transport.matrix.content import POLL_START_TYPE, poll_start_content
 from tests.e2e.conftest import MatrixUsers
 from tests.e2e.matrix_kit import (
     Bot,

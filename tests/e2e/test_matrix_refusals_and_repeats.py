@@ -17,7 +17,7 @@ from nio import AsyncClient, RoomCreateResponse, UnknownEvent
 from bot.domain.models import Platform
 from bot.transport.events import ChatRef, Choice, OutgoingMessage
 from bot.transport.html_text import html_to_plain
-from bot.transport.matrix_content import MAX_EVENT_BYTES
+from bot.transport.matrix.content import MAX_EVENT_BYTES
 from bot.transport.refusal import MessageRefused
 from tests.e2e.conftest import MatrixUsers
 from tests.e2e.matrix_kit import (

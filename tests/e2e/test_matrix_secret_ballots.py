@@ -25,8 +25,8 @@ import pytest_asyncio
 from nio import RoomCreateResponse, RoomPreset, RoomPutStateResponse
 
 from bot.i18n import Translator
-from bot.services.live_convening import ConveningSpec, convene
-from bot.services.live_convening_file import parse_convening
+from bot.live.convening import ConveningSpec, convene
+from bot.live.convening_file import parse_convening
 from tests.e2e.live_world import CHAIR, convening_toml, council_member_emails, write_council_roster
 from tests.support.harness import BotHarness, MatrixMember, Seen
 

@@ -35,7 +35,7 @@ from bot.transport.events import (
     OutgoingFile,
     OutgoingMessage,
 )
-from bot.transport.matrix import MatrixTransport
+from bot.transport.matrix.adapter import MatrixTransport
 from bot.transport.credentials import CredentialsRefused
 from tests.e2e.conftest import DEFAULT_PASSWORD, MatrixUsers
 from tests.e2e.matrix_kit import (
@@ -428,7 +428,7 @@ async def test_rate_limits_are_waited_out_without_duplicates(
     async with aiohttp.ClientSession() as http, http.post(url, json=limit, headers=headers) as r:
         assert r.status == 200, await r.text()
 
-    with caplog.at_level("WARNING", logger="bot.transport.matrix_sending"):
+    with caplog.at_level("WARNING", logger="bot.transport.matrix.sending"):
         refs = [
             await transport.send(chat, OutgoingMessage(html=f"Obvestilo {number}"))
             for number in range(1, 5)

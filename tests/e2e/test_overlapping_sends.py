@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from bot.services.correspondence_outbox import dispatch
+from bot.correspondence.outbox import dispatch
 from tests.e2e.test_correspondence_telegram import CLERK, MEMBERS, Bot, convene, has, with_button
 from tests.support.fake_telegram import FakeTelegram
 from tests.support.world import RosterWorld, roster_world

@@ -25,8 +25,8 @@ import yaml
 from bot.domain.models import Platform
 from bot.i18n import Translator
 from bot.reports.document import Heading, Table
-from bot.reports.survey_report import build_document, render_report, tallies
-from bot.services.survey_reports import load_report_data
+from bot.surveys.report_document import build_document, render_report, tallies
+from bot.surveys.reports import load_report_data
 from bot.timeutil import LJUBLJANA
 from tests.support.harness import BotHarness, MatrixMember, TelegramMember
 

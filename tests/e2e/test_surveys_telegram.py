@@ -16,8 +16,8 @@ import pytest_asyncio
 
 from bot.domain.models import Platform
 from bot.runtime import Runtime
-from bot.services.survey_deadlines import run_due
-from bot.services.survey_store import check_definition, store_survey
+from bot.surveys.schedule import run_due
+from bot.surveys.store import check_definition, store_survey
 from bot.transport.events import ChatRef, ChoiceMade, IncomingEvent, MessageRef, Sender
 from bot.transport.telegram import TelegramTransport
 from storage.records import SurveyStatus

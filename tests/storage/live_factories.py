@@ -17,15 +17,15 @@ from bot.domain.models import (
 )
 from bot.messenger import Messenger
 from bot.scheduler import Scheduler
-from bot.services.live_convening import (
+from bot.live.convening import (
     CandidateSpec,
     ConveningSpec,
     ElectionSpec,
     MotionSpec,
     convene,
 )
-from bot.services.live_presence import confirm_presence
-from bot.services.live_session_actions import open_session
+from bot.live.presence import confirm_presence
+from bot.live.session_actions import open_session
 from storage.database import Database
 from tests.storage.factories import council
 

@@ -31,7 +31,7 @@ from bot.domain.models import (
     VoteChoice,
     VoteKind,
 )
-from bot.services.audit import Anchor, chain_head, verify
+from bot.audit.trail import Anchor, chain_head, verify
 from storage.database import Database
 from storage.errors import DuplicateReceipt, DuplicateVote
 from storage.repositories import Repositories
@@ -476,7 +476,7 @@ def test_an_empty_trail(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
 async def test_verification_reads_a_long_log_in_pages(
     db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("bot.services.audit.PAGE_SIZE", 7)
+    monkeypatch.setattr("bot.audit.trail.PAGE_SIZE", 7)
     async with db.transaction() as repos:
         for n in range(30):
             await repos.audit.append("outcome", f"motion:{n}/round:1", "system", {"got": n}, at(n))

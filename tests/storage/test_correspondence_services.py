@@ -28,20 +28,20 @@ from bot.domain.models import (
 from bot.domain.outcomes import MotionReason
 from bot.i18n import Translator
 from bot.messenger import Messenger
-from bot.reports.minutes_correspondence import (
+from bot.correspondence.minutes import (
     build_minutes,
     delivery_and_votes_table,
     gather_minutes,
 )
 from bot.reports.render_text import to_markdown
 from bot.scheduler import Scheduler
-from bot.services.audit import verify
-from bot.services.correspondence_closing import announce_results, close_due_sessions, close_session
-from bot.services.correspondence_create import MotionDraft, SessionDraft, store_ready_session
-from bot.services.correspondence_invitations import rules_of
-from bot.services.correspondence_outbox import open_session
-from bot.services.correspondence_reminders import remind_session
-from bot.services.correspondence_voting import (
+from bot.audit.trail import verify
+from bot.correspondence.closing import announce_results, close_due_sessions, close_session
+from bot.correspondence.create import MotionDraft, SessionDraft, store_ready_session
+from bot.correspondence.invitations import rules_of
+from bot.correspondence.outbox import open_session
+from bot.correspondence.reminders import remind_session
+from bot.correspondence.voting import (
     Ballot,
     Refusal,
     Refused,

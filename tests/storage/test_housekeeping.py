@@ -1,4 +1,4 @@
-"""Daily housekeeping at start and on its schedule (bot/services/housekeeping.py)."""
+"""Daily housekeeping at start and on its schedule (bot/housekeeping.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.domain.models import Platform
 from bot.runtime import Runtime
-from bot.services.housekeeping import JOB_ID, PROCESSED_UPDATES_KEPT, SENT_MESSAGES_KEPT
+from bot.housekeeping import JOB_ID, PROCESSED_UPDATES_KEPT, SENT_MESSAGES_KEPT
 from storage.database import Database
 
 NOW = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)

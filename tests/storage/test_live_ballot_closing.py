@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.domain.models import Platform
-from bot.services.live_agenda import load_agenda
-from bot.services.live_ballot_closing import offered_messages
-from bot.services.live_effects import deliver_all
-from bot.services.live_vote_actions import close_due_votes, start_vote
+from bot.live.agenda import load_agenda
+from bot.live.ballot_closing import offered_messages
+from bot.live.effects import deliver_all
+from bot.live.vote_actions import close_due_votes, start_vote
 from storage.database import Database
 from tests.storage.live_factories import (
     convened_session,

@@ -5,9 +5,9 @@ from __future__ import annotations
 from bot.domain.lot import draw_letter
 from bot.domain.models import Election, Platform
 from bot.domain.outcomes import ElectionStatus
-from bot.services.live_agenda import load_agenda
-from bot.services.live_convening import CandidateSpec
-from bot.services.live_elections import (
+from bot.live.agenda import load_agenda
+from bot.live.convening import CandidateSpec
+from bot.live.elections import (
     ElectionRefusal,
     ballot_candidates,
     cast_election_ballot,
@@ -16,8 +16,8 @@ from bot.services.live_elections import (
     new_nomination,
     open_election_round,
 )
-from bot.services.live_presence import confirm_presence
-from bot.services.live_voting import CastRefusal
+from bot.live.presence import confirm_presence
+from bot.live.voting import CastRefusal
 from storage.database import Database
 from storage.repositories.live_rounds import ClosedBy
 from tests.storage.live_factories import (

@@ -8,9 +8,9 @@ import aiosqlite
 
 from bot.domain.models import Platform, VoteChoice, VoteKind
 from bot.domain.outcomes import MotionReason
-from bot.services.live_agenda import load_agenda
-from bot.services.live_presence import confirm_presence
-from bot.services.live_voting import (
+from bot.live.agenda import load_agenda
+from bot.live.presence import confirm_presence
+from bot.live.voting import (
     CastRefusal,
     OpenRefusal,
     cast_vote,

@@ -14,11 +14,11 @@ from bot.domain.audit_chain import ChainHead, entry_hash
 from bot.domain.audit_facts import FactTable, Mismatch
 from bot.domain.models import VoteChoice
 from bot.i18n import Translator
-from bot.reports.minutes_correspondence import build_minutes, gather_minutes
+from bot.correspondence.minutes import build_minutes, gather_minutes
 from bot.reports.render_text import to_markdown
-from bot.services.audit import closing_head, describe_discrepancy, verify
-from bot.services.correspondence_closing import close_due_sessions, result_html
-from bot.services.correspondence_tally import load_tally
+from bot.audit.trail import closing_head, describe_discrepancy, verify
+from bot.correspondence.closing import close_due_sessions, result_html
+from bot.correspondence.tally import load_tally
 from storage.database import Database
 from tests.storage.test_correspondence_services import (  # noqa: F401  (fixtures)
     DEADLINE,

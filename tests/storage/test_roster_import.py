@@ -16,8 +16,8 @@ from bot.domain.models import (
     SessionStatus,
 )
 from bot.domain.roster_csv import RosterRow, parse_roster_text
-from bot.services.invitations import RedeemStatus, issue_codes, redeem_code
-from bot.services.roster_import import import_roster
+from bot.linking.codes import RedeemStatus, issue_codes, redeem_code
+from bot.linking.roster_import import import_roster
 from storage.database import Database
 
 EXAMPLE = Path(__file__).parents[2] / "config" / "roster.example.csv"

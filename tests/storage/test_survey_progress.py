@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.domain.models import Body, BodyKind, Membership, Person, Platform, Role
-from bot.services.survey_store import (
+from bot.surveys.store import (
     check_definition,
     organisation_for,
     organisations_on_roster,

@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from bot.cli import main
-from bot.cli_audit import parse_anchor
+from bot.audit.cli import parse_anchor
 from bot.domain.audit_chain import AuditKind, ChainHead, entry_hash
 from bot.domain.models import (
     Attendance,
@@ -32,7 +32,7 @@ from bot.domain.models import (
 )
 from bot.i18n import Translator
 from bot.server_keys import SECRET_KEY_ENV
-from bot.services.audit import anchor_text, result_head_line
+from bot.audit.trail import anchor_text, result_head_line
 from storage.database import Database
 from storage.records import Survey, SurveyAnswer
 from tests.storage.factories import at, correspondence_session, council, motion

@@ -35,7 +35,7 @@ from bot.assembly import matrix_welcome_check
 from bot.domain.models import Platform
 from bot.local_homeserver import SynapseServer
 from bot.runtime import Runtime
-from bot.transport.matrix import MatrixTransport
+from bot.transport.matrix.adapter import MatrixTransport
 from bot.transport.telegram import TelegramTransport
 from tests.support.fake_telegram import FakeMessage, FakeTelegram
 from tests.support.world import EXAMPLE_ROSTER, RosterWorld, roster_world

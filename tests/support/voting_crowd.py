@@ -31,7 +31,7 @@ from benchmarks.population import roster_csv
 from bot.domain.models import Platform
 from bot.domain.roster_csv import parse_roster
 from bot.i18n import Translator
-from bot.services.roster_import import import_roster
+from bot.linking.roster_import import import_roster
 from bot.timeutil import utc_now
 from handlers.input_guard import FAILED
 from storage.database import Database

@@ -7,8 +7,8 @@ from datetime import datetime
 from pathlib import Path
 
 from bot.domain.roster_csv import parse_roster
-from bot.services.invitations import issue_codes
-from bot.services.roster_import import import_roster
+from bot.linking.codes import issue_codes
+from bot.linking.roster_import import import_roster
 from bot.timeutil import utc_now
 from storage.database import Database
 from tests.support.keys import TEST_KEYS

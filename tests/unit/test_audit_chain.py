@@ -27,7 +27,7 @@ from bot.domain.audit_chain import (
     verify_chain,
 )
 from bot.i18n import Translator
-from bot.services.audit import describe_break, minutes_line
+from bot.audit.trail import describe_break, minutes_line
 
 T0 = datetime(2026, 11, 18, 11, 0, tzinfo=UTC)
 

@@ -24,10 +24,10 @@ from bot.domain.roster_csv import parse_roster
 from bot.domain.rules_loader import PRESET_DIR, RuleSetError, load_rule_set, parse_rule_set
 from bot.domain.survey_definition import AnswerProblem, parse_definition, read_typed_answer
 from bot.i18n import Translator
-from bot.services.correspondence_file import read_session_file
-from bot.services.invitations import normalise_code
-from bot.services.live_convening_file import parse_convening
-from bot.services.survey_store import check_definition
+from bot.correspondence.session_file import read_session_file
+from bot.linking.codes import normalise_code
+from bot.live.convening_file import parse_convening
+from bot.surveys.store import check_definition
 from bot.timeutil import TimeInputError, parse_duration, parse_local_datetime
 from config.settings import SettingsError, load_settings
 

@@ -12,9 +12,9 @@ import pytest
 from click.testing import CliRunner, Result
 
 from bot.cli import main
-from bot.cli_roster import roster
+from bot.linking.cli import roster
 from bot.domain.models import Platform
-from bot.services.invitations import redeem_code
+from bot.linking.codes import redeem_code
 from bot.timeutil import utc_now
 from storage.database import Database
 from tests.support.keys import TEST_KEYS

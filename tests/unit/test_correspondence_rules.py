@@ -26,7 +26,7 @@ from bot.domain.outcomes import MotionReason
 from bot.domain.rules import Basis, Comparison, CorrespondenceAdoption, Threshold
 from bot.domain.rules_loader import load_named_rule_set
 from bot.i18n import Translator
-from bot.services.correspondence_create import (
+from bot.correspondence.create import (
     SESSION_TITLE,
     MaterialDraft,
     MotionDraft,
@@ -35,8 +35,8 @@ from bot.services.correspondence_create import (
     resolution_title,
     review_draft,
 )
-from bot.services.correspondence_invitations import invitation_message, vote_message
-from bot.services.correspondence_payloads import (
+from bot.correspondence.invitations import invitation_message, vote_message
+from bot.correspondence.payloads import (
     Action,
     Payload,
     cancel_payload,
@@ -45,9 +45,9 @@ from bot.services.correspondence_payloads import (
     sure_payload,
     vote_payload,
 )
-from bot.services.correspondence_reminders import due_reminders, reminder_plan
-from bot.services.correspondence_voting import decisive_time, platform_stamped
-from bot.services.correspondence_wording import adoption_sentence, quorum_sentence, threshold_phrase
+from bot.correspondence.reminders import due_reminders, reminder_plan
+from bot.correspondence.voting import decisive_time, platform_stamped
+from bot.correspondence.wording import adoption_sentence, quorum_sentence, threshold_phrase
 from bot.transport.events import ChatRef, ChoiceMade, IncomingEvent, Sender
 from storage.repositories.correspondence_outcomes import StoredOutcome
 
@@ -275,7 +275,7 @@ def test_a_majority_rule_reads_with_its_base() -> None:
 
 
 def test_the_example_file_is_valid(tmp_path: Path) -> None:
-    from bot.services.correspondence_file import read_session_file
+    from bot.correspondence.session_file import read_session_file
 
     example = Path(__file__).resolve().parents[2] / "config" / "examples" / "dopisna-seja.toml"
     read = read_session_file(example, NOW)

@@ -46,9 +46,9 @@ from bot.domain.survey_definition import (
     read_typed_answer,
 )
 from bot.i18n import Translator, catalog
-from bot.services.correspondence_file import parse_session_mapping
-from bot.services.invitations import CODE_ALPHABET, CODE_LENGTH, normalise_code
-from bot.services.live_convening_file import parse_convening
+from bot.correspondence.session_file import parse_session_mapping
+from bot.linking.codes import CODE_ALPHABET, CODE_LENGTH, normalise_code
+from bot.live.convening_file import parse_convening
 from bot.timeutil import (
     DateParseError,
     DurationParseError,
@@ -58,8 +58,8 @@ from bot.timeutil import (
 from bot.transport.events import ChatRef, Choice, MessageRef
 from bot.transport.html_text import html_to_plain, split_html
 from bot.transport.input_text import clean_text
-from bot.transport.matrix_content import parse_command, poll_response
-from bot.transport.matrix_incoming import ChoiceMemory, IncomingReader
+from bot.transport.matrix.content import parse_command, poll_response
+from bot.transport.matrix.incoming import ChoiceMemory, IncomingReader
 from bot.transport.telegram import TelegramTransport
 from config.settings import SettingsError, load_settings
 

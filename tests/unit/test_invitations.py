@@ -17,7 +17,7 @@ import pytest
 from bot.domain.models import Platform
 from bot.domain.roster_csv import parse_roster_text
 from bot.i18n import Translator
-from bot.services.invitations import (
+from bot.linking.codes import (
     CODE_ALPHABET,
     IssuedCode,
     RedeemStatus,
@@ -30,7 +30,7 @@ from bot.services.invitations import (
     redeem_code,
     telegram_link,
 )
-from bot.services.roster_import import import_roster
+from bot.linking.roster_import import import_roster
 from storage.database import Database
 from tests.support.keys import TEST_KEYS
 

@@ -8,7 +8,7 @@ from icalendar import Calendar
 
 from bot.domain.models import Session, SessionKind, SessionMode
 from bot.i18n import Translator
-from bot.services.live_calendar import session_calendar
+from bot.live.calendar import session_calendar
 
 START = datetime(2026, 12, 10, 16, 0, tzinfo=UTC)
 

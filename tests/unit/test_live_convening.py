@@ -9,7 +9,7 @@ import pytest
 from bot.domain.models import SessionKind, SessionMode, VoteKind
 from bot.domain.rules_loader import load_named_rule_set
 from bot.i18n import Translator
-from bot.services.live_convening import (
+from bot.live.convening import (
     MAX_CANDIDATES,
     CandidateSpec,
     ConveningSpec,

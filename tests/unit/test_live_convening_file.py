@@ -7,8 +7,8 @@ from pathlib import Path
 
 from bot.domain.models import MotionCategory, SessionKind, SessionMode, VoteKind
 from bot.i18n import Translator
-from bot.services.live_convening import ElectionSpec, MotionSpec
-from bot.services.live_convening_file import parse_candidate, parse_convening
+from bot.live.convening import ElectionSpec, MotionSpec
+from bot.live.convening_file import parse_candidate, parse_convening
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "config" / "examples"
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.domain.models import Person, VoteChoice
 from bot.i18n import Translator
-from bot.services.live_rollcall import RollCallStatus, roll_call_record
+from bot.live.rollcall import RollCallStatus, roll_call_record
 
 
 def person(pid: int, name: str, surname: str) -> Person:

@@ -9,10 +9,10 @@ from bot.domain.models import Candidate, Election, VoteChoice
 from bot.domain.rules import Basis, Comparison, Threshold
 from bot.domain.rules_loader import load_named_rule_set
 from bot.i18n import Translator
-from bot.services import live_payloads as payloads
-from bot.services.live_elections import marks_from_mask
-from bot.services.live_vote_texts import election_ballot
-from bot.services.live_wording import majority_words, threshold_words
+from bot.live import payloads
+from bot.live.elections import marks_from_mask
+from bot.live.vote_wording import election_ballot
+from bot.live.wording import majority_words, threshold_words
 
 RULES = load_named_rule_set("gornji-grad-2016")
 

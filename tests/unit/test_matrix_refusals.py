@@ -8,11 +8,11 @@ from types import SimpleNamespace
 import pytest
 from nio import ErrorResponse
 
-from bot.transport import matrix_outgoing
+from bot.transport.matrix import outgoing as matrix_outgoing
 from bot.transport.html_text import html_to_plain
-from bot.transport.matrix_content import fits, text_content
-from bot.transport.matrix_outgoing import text_parts
-from bot.transport.matrix_sending import (
+from bot.transport.matrix.content import fits, text_content
+from bot.transport.matrix.outgoing import text_parts
+from bot.transport.matrix.sending import (
     MatrixTransportError,
     refusal_reason,
     transaction_id,
@@ -49,7 +49,7 @@ def test_only_refusals_for_good_are_refusals(code: str, status: int, final: bool
 
 
 async def test_a_refusal_is_not_retried_and_a_server_error_is(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("bot.transport.matrix_sending.BACKOFF_SECONDS", 0.0)
+    monkeypatch.setattr("bot.transport.matrix.sending.BACKOFF_SECONDS", 0.0)
     calls = []
 
     async def refused() -> object:
@@ -89,7 +89,7 @@ def test_a_text_too_long_for_one_event_is_split_between_whole_elements(
     points = "\n".join(f"{n}. Župan zagotovi sredstva za cesto čez Šmiklavž (točka {n})." for n in range(1, 150))
     html = f"<b>Vabilo</b>\n<i>{points}</i>\n\nProsimo, potrdite prejem."
     assert text_parts(html, encrypted=True) == [html]  # about 9,000 characters fit into one event
-    monkeypatch.setattr("bot.transport.matrix_content.EVENT_BUDGET", 12_000)
+    monkeypatch.setattr("bot.transport.matrix.content.EVENT_BUDGET", 12_000)
     parts = text_parts(html, encrypted=True)
     assert len(parts) > 2
     assert all(fits(text_content(part), True) for part in parts)

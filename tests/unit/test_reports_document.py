@@ -132,8 +132,8 @@ def test_png_size_reads_the_header() -> None:
 
 def test_the_report_modules_load_no_document_or_chart_library_until_used() -> None:
     # A bot that makes no report must not carry matplotlib, python-docx, openpyxl or fpdf2.
-    modules = ["bot.reports", "bot.reports.charts", "bot.reports.tables", "bot.reports.survey_report",
-               "bot.reports.minutes_correspondence", "bot.reports.minutes_live"]  # fmt: skip
+    modules = ["bot.reports", "bot.reports.charts", "bot.reports.tables", "bot.surveys.report_document",
+               "bot.correspondence.minutes", "bot.live.minutes"]  # fmt: skip
     heavy = ["matplotlib", "docx", "openpyxl", "fpdf", "PIL"]
     program = f"import sys, {', '.join(modules)}\nprint(*(m for m in {heavy} if m in sys.modules))"
     run = subprocess.run(

@@ -25,7 +25,7 @@ from nio.store import DefaultStore
 from bot.domain.models import Candidate, Election, Motion, Platform, VoteChoice, VoteKind
 from bot.domain.rules_loader import PRESET_DIR, RuleSetError, load_named_rule_set, parse_rule_set
 from bot.i18n import Translator
-from bot.services.live_vote_texts import (
+from bot.live.vote_wording import (
     ballot_message,
     confirm_message,
     election_ballot,
@@ -35,11 +35,11 @@ from bot.services.live_vote_texts import (
     secret_ballot_terms,
 )
 from bot.transport.events import ChatRef, OutgoingMessage
-from bot.transport.matrix_content import ANSWERS_KEY, POLL_START_TYPE, encrypted_size
-from bot.transport.matrix_incoming import ChoiceMemory
-from bot.transport.matrix_outbox import RoomOutbox
-from bot.transport.matrix_outgoing import OutgoingMessages
-from bot.transport.matrix_store import NIO_DEFAULT_PICKLE_KEY, rekey, restrict, store_file
+from bot.transport.matrix.content import ANSWERS_KEY, POLL_START_TYPE, encrypted_size
+from bot.transport.matrix.incoming import ChoiceMemory
+from bot.transport.matrix.outbox import RoomOutbox
+from bot.transport.matrix.outgoing import OutgoingMessages
+from bot.transport.matrix.store import NIO_DEFAULT_PICKLE_KEY, rekey, restrict, store_file
 from bot.transport.secrecy import BallotWithheld, SecretMessage
 from tests.support.keys import TEST_KEYS
 
@@ -351,7 +351,7 @@ def test_a_store_written_with_nios_default_key_is_re_encrypted_and_still_loads(
 
 
 def test_a_store_of_another_secret_key_is_refused_not_replaced(tmp_path: Path) -> None:
-    from bot.transport.matrix_store import StoreKeyError
+    from bot.transport.matrix.store import StoreKeyError
 
     folder = tmp_path / "matrix-store"
     folder.mkdir()

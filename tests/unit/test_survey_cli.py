@@ -14,7 +14,7 @@ from click.testing import CliRunner, Result
 
 from bot.cli import main
 from bot.domain.roster_csv import parse_roster
-from bot.services.roster_import import import_roster
+from bot.linking.roster_import import import_roster
 from storage.database import Database
 from storage.records import SurveyAnswer
 from tests.support.keys import TEST_KEYS
@@ -114,7 +114,7 @@ def test_status_and_report_of_an_open_survey(deployment: Path) -> None:
 
     async def open_and_answer() -> None:
         # What the running bot does: open it; then Ajdovščina answers.
-        from bot.services.survey_distribution import open_survey
+        from bot.surveys.distribution import open_survey
 
         db = await Database.open(database, TEST_KEYS)
         try:

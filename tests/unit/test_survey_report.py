@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 from bot.domain.survey_definition import Answer, parse_definition
 from bot.i18n import Translator
 from bot.reports.document import Heading, Image, Paragraph, Table
-from bot.reports.survey_report import (
+from bot.surveys.report_document import (
     OrganisationAnswer,
     ReportProblem,
     SurveyReportData,
