@@ -1,6 +1,6 @@
 """The ``sejabot`` command: set up a deployment and check its configuration.
 
-Other areas add their groups with ``main.add_command(...)``.
+Each feature adds its groups through its ``Feature.commands`` (bot/features.py).
 """
 
 from __future__ import annotations
@@ -24,6 +24,10 @@ from bot.cli_common import (
     pass_cli,
     run_async,
 )
+from bot.audit.cli import audit
+from bot.cli_backup import backup, restore
+from bot.cli_run import demo, run
+from bot.features import FEATURES
 from bot.i18n import N_, SUPPORTED_LANGUAGES, Translator
 from bot.server_keys import SECRET_KEY_ENV, new_secret_key
 from bot.timeutil import format_duration
@@ -36,6 +40,7 @@ from config.settings import (
     load_settings,
     starter_configuration,
 )
+from bot.transport.credentials import CredentialsRefused, check_matrix, check_telegram
 
 
 @click.group(
@@ -193,8 +198,6 @@ def check_config_command(cli: CliContext, online: bool) -> None:
 
 async def _check_online(settings: Settings, _: Translator) -> list[str]:
     """Asks each enabled platform about the bot's credentials; returns the refusals."""
-    from bot.transport.credentials import CredentialsRefused, check_matrix, check_telegram
-
     refused = []
     telegram, matrix = settings.telegram, settings.matrix
     if telegram.enabled and telegram.token is not None:
@@ -338,28 +341,13 @@ async def _prepare_database(settings: Settings, _: Translator) -> None:
         pass  # opening applies the migrations; nothing is written that needs the keys
 
 
-def _register_command_groups() -> None:
-    from bot.cli_backup import backup, restore
-    from bot.linking.cli import roster
-    from bot.cli_run import demo, run
-
-    main.add_command(roster)
-    main.add_command(backup)
-    main.add_command(restore)
-    main.add_command(run)
-    main.add_command(demo)
-    from bot.surveys.cli import survey
-
-    main.add_command(survey)
-    from bot.live.cli import live
-
-    main.add_command(live)
-    from bot.correspondence.cli import session
-
-    main.add_command(session)
-    from bot.audit.cli import audit
-
-    main.add_command(audit)
-
-
-_register_command_groups()
+# The bot's own commands, then each feature's (bot/features.py).
+for command in (
+    run,
+    demo,
+    backup,
+    restore,
+    audit,
+    *(command for feature in FEATURES for command in feature.commands),
+):
+    main.add_command(command)

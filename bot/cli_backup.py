@@ -8,6 +8,9 @@ import click
 
 from bot.cli_common import CliContext, CliError, TranslatedCommand, pass_cli, run_async
 from bot.i18n import N_
+from storage.database import backup_file
+from storage.errors import StorageError
+from storage.restore import RestoreRefused, restore_file
 
 
 @click.command(
@@ -18,9 +21,6 @@ from bot.i18n import N_
 @click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
 @pass_cli
 def backup(cli: CliContext, target: Path) -> None:
-    from storage.database import backup_file
-    from storage.errors import StorageError
-
     _ = cli.translator
     source = cli.settings.database_path
     if not source.is_file():
@@ -45,9 +45,6 @@ def backup(cli: CliContext, target: Path) -> None:
 @click.argument("backup_path", metavar="BACKUP", type=click.Path(dir_okay=False, path_type=Path))
 @pass_cli
 def restore(cli: CliContext, backup_path: Path) -> None:
-    from storage.errors import StorageError
-    from storage.restore import RestoreRefused, restore_file
-
     _ = cli.translator
     target = cli.settings.database_path
     if not backup_path.is_file():

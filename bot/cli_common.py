@@ -23,6 +23,8 @@ import click
 from bot.i18n import DEFAULT_LANGUAGE, Translator
 from bot.server_keys import SECRET_KEY_ENV
 from config.settings import Settings, SettingsError, load_settings, peek_language
+from storage.database import Database
+from storage.errors import StorageError
 
 if TYPE_CHECKING:
     from storage.database import Database
@@ -108,10 +110,6 @@ async def open_database(
     Every command that may write needs the server's keys (SEJABOT_SECRET_KEY): they seal
     secret ballots and sign audit entries. Only reading commands pass ``keys_required=False``.
     """
-    # Imported here so commands that never touch the database start without loading storage.
-    from storage.database import Database
-    from storage.errors import StorageError
-
     _ = translator or Translator(settings.language)
     path = settings.database_path
     keys = settings.server_keys

@@ -17,6 +17,7 @@ from bot.cli_common import (
     run_async,
 )
 from bot.i18n import N_, Translator
+from bot.transport.credentials import CredentialsRefused
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -37,9 +38,10 @@ def run(cli: CliContext, verbose: bool) -> None:
 
 
 async def _run(cli: CliContext) -> None:
+    # Imported on use: the transports load python-telegram-bot and matrix-nio, which the
+    # other commands do without.
     from bot.assembly import build_transports
     from bot.runtime import Runtime
-    from bot.transport.credentials import CredentialsRefused
     from bot.transport.matrix.sending import MatrixTransportError
 
     settings = cli.settings
@@ -88,6 +90,7 @@ def demo(cli: CliContext, work_dir: Path, once: bool, verbose: bool) -> None:
 
 
 async def _demo(work_dir: Path, once: bool, _: Translator) -> None:
+    # Imported on use, as in _run: the demo runs the whole bot.
     from bot.demo import Demo, describe
     from bot.local_homeserver import SynapseError
     from bot.runtime import wait_for_stop_signal

@@ -1,39 +1,26 @@
-"""Features that keep state over time (deadlines, reminders) and what they do at start.
+"""The bot's features, one line each: adding a feature means a room and a line here.
 
-Each entry has ``async on_start(app)``: rebuild its scheduler jobs from the database and
-finish what came due while the bot was down. Conversation routes are in handlers/routes.py.
+Order matters twice: conversation routes are asked in this order (short clerk and chair flows
+before a survey answer that may wait for days), and start hooks run in it (replies owed since
+the last stop go out first).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from bot import housekeeping, reply_outbox
+from bot.feature import Feature
+from handlers import help
+from handlers.correspondence.feature import FEATURE as CORRESPONDENCE
+from handlers.linking.feature import FEATURE as LINKING
+from handlers.live.feature import FEATURE as LIVE
+from handlers.surveys.feature import FEATURE as SURVEYS
 
-if TYPE_CHECKING:
-    from bot.app import App
-
-
-class Feature(Protocol):
-    async def on_start(self, app: App) -> None: ...
-
-
-FEATURES: list[Feature] = []
-
-from bot.reply_outbox import ReplyOutboxFeature
-
-FEATURES.append(ReplyOutboxFeature())  # first: replies owed since the last stop go out at once
-
-from bot.surveys.schedule import SurveyFeature
-
-FEATURES.append(SurveyFeature())
-
-from bot.correspondence.schedule import correspondence_feature
-
-FEATURES.append(correspondence_feature)
-
-from bot.live.schedule import FEATURE as live_sessions_feature
-
-FEATURES.append(live_sessions_feature)
-
-from bot.housekeeping import HousekeepingFeature
-
-FEATURES.append(HousekeepingFeature())
+FEATURES: tuple[Feature, ...] = (
+    Feature("reply outbox", on_start=reply_outbox.resend_owed),
+    help.FEATURE,
+    LINKING,
+    CORRESPONDENCE,
+    LIVE,
+    SURVEYS,
+    Feature("housekeeping", on_start=housekeeping.start),
+)

@@ -51,12 +51,9 @@ async def prune(app: App) -> Pruned:
     return pruned
 
 
-class HousekeepingFeature:
-    async def on_start(self, app: App) -> None:
-        await self._run(app)
-
-    async def _run(self, app: App) -> None:
-        try:
-            await prune(app)
-        finally:  # a failed pass is tried again tomorrow rather than never
-            app.scheduler.at(app.now() + EVERY, JOB_ID, lambda: self._run(app))
+async def start(app: App) -> None:
+    """At start (bot/features.py): prune now, then once a day."""
+    try:
+        await prune(app)
+    finally:  # a failed pass is tried again tomorrow rather than never
+        app.scheduler.at(app.now() + EVERY, JOB_ID, lambda: start(app))

@@ -26,7 +26,7 @@ from bot.transport.base import Transport
 from bot.transport.events import ChatRef, MessageRef, OutgoingMessage
 from bot.transport.refusal import MessageRefused
 from bot.transport.secrecy import BallotWithheld
-from handlers.context import Outgoing, ToChat, ToEdit, ToPerson
+from bot.outgoing import Outgoing, ToChat, ToEdit, ToPerson
 from storage.combined_writes import CombinedWrites
 from storage.database import Database
 from storage.repositories import Repositories

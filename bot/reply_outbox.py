@@ -2,7 +2,7 @@
 
 The dispatcher stores an event's replies in the event's own transaction (``keep``) and removes
 them once delivered (``delivered``). At start, whatever is still stored was committed but maybe
-never sent, so it is sent now (``ReplyOutboxFeature``): a member whose vote was stored is told
+never sent, so it is sent now (``resend_owed``): a member whose vote was stored is told
 so even if the bot stopped right after storing it. A crash after sending and before removing
 (replies delivered at about the same time are removed together, a moment later) repeats a
 reply once, which is better than a vote never confirmed. Replies that show a secret
@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot.transport.events import ChatRef, Choice, OutgoingMessage
-from handlers.context import Outgoing, ToChat, ToPerson
+from bot.outgoing import Outgoing, ToChat, ToPerson
 from storage.repositories import Repositories
 from storage.repositories.pending_replies import PendingReply
 
@@ -85,6 +85,6 @@ async def send_undelivered(app: App) -> int:
     return len(pending)
 
 
-class ReplyOutboxFeature:
-    async def on_start(self, app: App) -> None:
-        await send_undelivered(app)
+async def resend_owed(app: App) -> None:
+    """At start (bot/features.py): the replies owed since the last stop go out first."""
+    await send_undelivered(app)

@@ -1,11 +1,13 @@
-"""The lifecycle owner: one event loop running the database, the scheduler, the transports and
-the dispatcher.
+"""The lifecycle owner: one event loop running the scheduler, the transports and the dispatcher
+over a database the caller opened (and closes after the stop).
 
-Start order: scheduler, features (which rebuild their jobs from the database and close what
-expired while the bot was down), then each transport; stop order is the reverse, so no event
-arrives at a dispatcher whose database is already closed. Stopping begins by letting the
-deliveries in flight finish and be recorded (bot/in_flight.py, a bounded wait), so a clean stop
-never sends an invitation twice.
+Start order: the scheduler, then each transport, then each feature's start hook in the order of
+bot/features.py (they rebuild their timers from the database and finish what came due while the
+bot was down, which may send messages, so the transports run first). Stop order: deliveries in
+flight are let finish and be recorded and no new one starts (bot/in_flight.py, a bounded wait),
+so a clean stop never sends an invitation twice; the clerks' waiting tallies are edited; the
+features' stop hooks run in reverse order; the transports stop in reverse order, so no event
+arrives after that; then the scheduler stops and the last bookkeeping writes are finished.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Self
 
 from bot.app import App
 from bot.domain.models import Platform
+from bot.feature import Feature, routes_of
 from bot.features import FEATURES
 from bot.messenger import Messenger
 from bot.scheduler import Scheduler
@@ -41,7 +44,9 @@ class Runtime:
         *,
         settings: Settings | None = None,
         clock: Callable[[], datetime] = utc_now,
+        features: tuple[Feature, ...] = FEATURES,
     ) -> None:
+        self.features = features
         self.transports = {transport.platform: transport for transport in transports}
         self.app = App(
             db=db,
@@ -50,7 +55,7 @@ class Runtime:
             settings=settings or load_settings(None, {}),
             clock=clock,
         )
-        self.dispatcher = Dispatcher(self.app)
+        self.dispatcher = Dispatcher(self.app, routes_of(features))
         self._stack = AsyncExitStack()
 
     @property
@@ -74,8 +79,12 @@ class Runtime:
                 self._stack.push_async_callback(transport.stop)
                 log.info("%s transport running", transport.platform)
             # After the transports: catching up may send messages (results of expired sessions).
-            for feature in FEATURES:
-                await feature.on_start(self.app)
+            for feature in self.features:
+                if feature.on_start is not None:
+                    await feature.on_start(self.app)
+            for feature in self.features:  # the exit stack runs them in the reverse order
+                if feature.on_stop is not None:
+                    self._stack.push_async_callback(feature.on_stop, self.app)
             # First at stop, while the transports still run: tallies still waiting are edited.
             self._stack.push_async_callback(self.app.tally_refreshes.close)
             # Before that: messages on their way are let finish and recorded, none started.

@@ -12,44 +12,16 @@ refusal on ``sejabot.security`` (kinds in :class:`bot.security_log.RefusalKind`)
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
 
+from bot.app import App
 from bot.domain.models import Membership, Person, Role
 from bot.i18n import Translator
-from bot.transport.events import ChatRef, IncomingEvent, MessageRef, OutgoingMessage
+from bot.outgoing import Outgoing, ToChat, ToEdit, ToPerson
+from bot.transport.events import IncomingEvent, MessageRef, OutgoingMessage
 from storage.repositories import Repositories
-
-if TYPE_CHECKING:
-    from bot.app import App
-    from handlers.routes import Routes
-
-
-@dataclass(frozen=True, slots=True)
-class ToChat:
-    chat: ChatRef
-
-
-@dataclass(frozen=True, slots=True)
-class ToPerson:
-    """Every linked direct chat of the person (a member may use Telegram and Matrix)."""
-
-    person_id: int
-
-
-@dataclass(frozen=True, slots=True)
-class ToEdit:
-    """Replace an earlier message in place (a tally, a vote whose buttons are now spent)."""
-
-    message: MessageRef
-
-
-@dataclass(frozen=True, slots=True)
-class Outgoing:
-    target: ToChat | ToPerson | ToEdit
-    message: OutgoingMessage
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +39,8 @@ class HandlerContext:
     memberships: list[Membership]
     _: Translator
     app: App
-    routes: Routes
+    # What each feature adds to /pomoc (handlers/help.py), in the features' order.
+    help_providers: Sequence[HelpProvider]
     outgoing: list[Outgoing] = field(default_factory=list)
     # Work that must wait until the transaction committed: scheduling, tallies, notices.
     after_commit: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
@@ -103,3 +76,6 @@ class HandlerContext:
 
     def edit(self, ref: MessageRef, message: OutgoingMessage) -> None:
         self.outgoing.append(Outgoing(ToEdit(ref), message))
+
+
+HelpProvider = Callable[[HandlerContext], Awaitable[list[str]]]  # lines (HTML) for /pomoc

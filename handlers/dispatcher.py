@@ -28,7 +28,7 @@ from handlers import access_guard, input_guard
 from handlers.linking import accounts as linking
 from handlers import help as help_handlers
 from handlers.context import HandlerContext
-from handlers.routes import STAFF_ROLES, Routes, default_routes
+from handlers.routes import STAFF_ROLES, Routes
 from storage.repositories import Repositories
 
 if TYPE_CHECKING:
@@ -58,9 +58,9 @@ async def _with_file_fetched(event: IncomingEvent) -> IncomingEvent:
 
 
 class Dispatcher:
-    def __init__(self, app: App, routes: Routes | None = None) -> None:
+    def __init__(self, app: App, routes: Routes) -> None:
         self._app = app
-        self._routes = routes or default_routes()
+        self._routes = routes
 
     async def handle(self, event: IncomingEvent) -> None:
         event = cleaned_event(await _with_file_fetched(event))
@@ -111,7 +111,7 @@ class Dispatcher:
                 memberships=memberships,
                 _=Translator(language),
                 app=self._app,
-                routes=self._routes,
+                help_providers=self._routes.help_providers,
             )
             await self._route(ctx)
             await Messenger.withdraw_edited(repos, ctx.outgoing)

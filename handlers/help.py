@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from html import escape
 
+from bot.feature import Feature
 from bot.i18n import SUPPORTED_LANGUAGES, Translator
 from bot.transport.events import Choice, OutgoingMessage
 from handlers.context import HandlerContext
@@ -29,7 +30,7 @@ async def help_text(ctx: HandlerContext) -> str:
         "<b>" + _("Hello, {name}.", name=escape(ctx.person.full_name)) + "</b>" if ctx.person else "",
         _("Here is what you can do now:"),
     ]
-    for provider in ctx.routes.help_providers:
+    for provider in ctx.help_providers:
         lines.extend(await provider(ctx))
     if STAFF_ROLES & ctx.roles:
         lines.append(_("• {prefix}povezani — list who is linked and on which platform.", prefix=p))
@@ -103,3 +104,6 @@ def register(routes: Routes) -> None:
     routes.command(("pomoc", "pomoč", "help", "start"), show_help)
     routes.command(("jezik", "language", "lang"), ask_language)
     routes.payload(LANGUAGE_PAYLOAD_PREFIX, _choose_language)
+
+
+FEATURE = Feature("help", routes=register)

@@ -1,7 +1,8 @@
 """Where each feature plugs its commands, button payloads and conversation steps in.
 
-A feature module exposes ``register(routes)``; ``default_routes()`` collects them all. The
-dispatcher then needs no knowledge of any feature.
+Each feature's ``Feature`` object (bot/feature.py) names its ``register(routes)``; the runtime
+collects them in the order of bot/features.py. The dispatcher then needs no knowledge of any
+feature.
 
 * commands: ``/name`` on Telegram, ``!name`` on Matrix; several names may map to one handler.
 * payloads: a button or poll answer ``prefix:rest`` goes to the handler of ``prefix``.
@@ -19,12 +20,11 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 
 from bot.domain.models import Role
-from handlers.context import HandlerContext
+from handlers.context import HandlerContext, HelpProvider
 
 CommandHandler = Callable[[HandlerContext], Awaitable[None]]
 ChoiceHandler = Callable[[HandlerContext, str], Awaitable[None]]  # gets the payload after "prefix:"
 ConversationHandler = Callable[[HandlerContext], Awaitable[bool]]
-HelpProvider = Callable[[HandlerContext], Awaitable[list[str]]]  # lines (HTML) for /pomoc
 
 STAFF_ROLES = frozenset({Role.CLERK, Role.SECRETARIAT})
 
@@ -55,18 +55,3 @@ class Routes:
 
     def help_lines(self, provider: HelpProvider) -> None:
         self.help_providers.append(provider)
-
-
-def default_routes() -> Routes:
-    from handlers.correspondence import voting as correspondence
-    from handlers.correspondence import create as correspondence_create
-    from handlers.linking import accounts as linking
-    from handlers.live import feature as live
-    from handlers.surveys import answering as surveys
-    from handlers import help as help_feature
-
-    routes = Routes()
-    # Clerk and chair flows are short and come first; a survey answer may wait for days.
-    for feature in (help_feature, linking, correspondence, correspondence_create, live, surveys):
-        feature.register(routes)
-    return routes

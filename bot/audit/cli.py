@@ -9,6 +9,10 @@ from bot.domain.audit_chain import Anchor, ChainEntry, ChainHead, VerificationRe
 from bot.i18n import N_, Translator
 from bot.timeutil import format_local
 from config.settings import Settings
+from bot.audit.trail import describe_break, describe_discrepancy
+from bot.server_keys import SECRET_KEY_ENV
+from bot.audit.trail import verify
+from bot.audit.trail import chain_head
 
 SHOW_PAGE = 1000
 SHORT_HASH = 16
@@ -50,8 +54,6 @@ def verify_command(cli: CliContext, anchors: tuple[str, ...]) -> None:
     _ = cli.translator
     parsed = [parse_anchor(text, _) for text in anchors]
     result = run_async(_verify(cli.settings, parsed, _))
-    from bot.audit.trail import describe_break, describe_discrepancy
-
     for found in result.discrepancies:
         click.echo(describe_discrepancy(found, _))
     if result.entries and not result.signatures_checked:
@@ -110,8 +112,6 @@ def signatures_text(result: VerificationResult, _: Translator) -> str:
 
 
 def unchecked_signatures_text(_: Translator) -> str:
-    from bot.server_keys import SECRET_KEY_ENV
-
     return _(
         "Signatures were not checked: {env} is not set. Without the server's secret key an "
         "entry appended with its hash computed anew cannot be told from the bot's own; set "
@@ -139,8 +139,6 @@ def parse_anchor(text: str, _: Translator) -> Anchor:
 
 
 async def _verify(settings: Settings, anchors: list[Anchor], _: Translator) -> VerificationResult:
-    from bot.audit.trail import verify
-
     async with open_database(settings, _, keys_required=False) as db:
         return await verify(db, anchors, keys=settings.server_keys)
 
@@ -159,8 +157,6 @@ def head_command(cli: CliContext) -> None:
 
 
 async def _head(settings: Settings, _: Translator) -> ChainHead:
-    from bot.audit.trail import chain_head
-
     async with open_database(settings, _, keys_required=False) as db:
         return await chain_head(db)
 

@@ -27,7 +27,8 @@ from bot.domain.audit_chain import (
     VerificationResult,
     session_subject,
 )
-from bot.domain.audit_facts import Discrepancy, FactLedger, FactTable, FactValue, Mismatch
+from bot.domain.audit_facts import FactLedger
+from bot.domain.audit_findings import Discrepancy, FactTable, FactValue, Mismatch
 from bot.i18n import N_, Translator
 from storage.database import Database
 from storage.repositories import Repositories

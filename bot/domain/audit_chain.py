@@ -19,10 +19,9 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
-if TYPE_CHECKING:
-    from bot.domain.audit_facts import Discrepancy
+from bot.domain.audit_findings import Discrepancy
 
 GENESIS_HASH = "0" * 64  # the prev_hash of the first entry
 SYSTEM_ACTOR = "system"

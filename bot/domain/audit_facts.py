@@ -18,46 +18,16 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
 
 from bot.domain.audit_chain import AuditKind, ChainEntry
-
-FactValue = str | int | bool | None
-RowKey = tuple[int | str, ...]
-
-
-class FactTable(StrEnum):
-    """The tables checked, named as in the schema, so a finding names the table to look at."""
-
-    DELIVERY_CONFIRMATIONS = "delivery_confirmations"
-    VOTE_ROUNDS = "vote_rounds"
-    VOTES = "votes"
-    SECRET_PARTICIPATION = "secret_participation"
-    SECRET_BALLOTS = "secret_ballots"
-    ELECTION_ROUNDS = "election_rounds"
-    ELECTION_PARTICIPATION = "election_participation"
-    ELECTION_BALLOTS = "election_ballots"
-    ELECTION_BALLOT_MARKS = "election_ballot_marks"
-    ATTENDANCE = "attendance"
-    SURVEY_RESPONSES = "survey_responses"
-    SURVEY_ANSWERS = "survey_answers"
-    CORRESPONDENCE_OUTCOMES = "correspondence_outcomes"
-    MINUTES_HEADS = "minutes_heads"  # a minutes' head the trail no longer has, or unsigned
-    OUTCOME_ENTRIES = "audit_log"  # an outcome entry that disagrees with the ballots it counts
-
-
-# The field of a table whose value lives in another table: a finding names that one.
-FIELD_TABLES = {
-    (FactTable.ELECTION_BALLOTS, "marks"): FactTable.ELECTION_BALLOT_MARKS,
-    (FactTable.SURVEY_RESPONSES, "answers_digest"): FactTable.SURVEY_ANSWERS,
-}
-
-
-class Mismatch(StrEnum):
-    INSERTED = "inserted"  # a row the log never recorded
-    DELETED = "deleted"  # a row the log recorded is gone
-    CHANGED = "changed"  # a row whose value differs from the one recorded
-
+from bot.domain.audit_findings import (
+    FIELD_TABLES,
+    Discrepancy,
+    FactTable,
+    FactValue,
+    Mismatch,
+    RowKey,
+)
 
 @dataclass(frozen=True, slots=True)
 class FactRow:
@@ -66,17 +36,6 @@ class FactRow:
     table: FactTable
     key: RowKey
     values: Mapping[str, FactValue]
-
-
-@dataclass(frozen=True, slots=True)
-class Discrepancy:
-    table: FactTable
-    key: RowKey
-    mismatch: Mismatch
-    field: str | None = None
-    found: FactValue = None  # in the table
-    recorded: FactValue = None  # in the log
-    seq: int | None = None  # the entry that recorded the row (or the value)
 
 
 @dataclass(slots=True)

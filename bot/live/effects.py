@@ -4,22 +4,17 @@ Actions run inside one database transaction (a handler's, or a job's own) and on
 their consequences: messages to people, staff panels to bring up to date, vote timers to set,
 ballots of closed votes to take the buttons from.
 A handler hands ``outgoing`` to the dispatcher and the rest to ``after_commit``; a job delivers
-everything itself with :func:`deliver_all`.
+everything itself with ``deliver_all`` (both in bot/live/follow_up.py).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
 
-from bot.live.ballot_closing import BallotClosing, close_ballots
+from bot.live.ballot_closing import BallotClosing
 from bot.transport.events import OutgoingMessage
-from handlers.context import Outgoing, ToPerson
-from storage.repositories.live_presence import PanelKind
-
-if TYPE_CHECKING:
-    from bot.app import App
+from bot.outgoing import Outgoing, ToPerson
 
 
 @dataclass
@@ -50,33 +45,3 @@ class Effects:
         self.closed_ballots.extend(other.closed_ballots)
         self.batches.extend(other.batches)
         return self
-
-
-async def after_commit(app: App, effects: Effects) -> None:
-    """Send-ledger batches (a closed round's announcement), then ballots, panels, timers and
-    minutes; the messages in ``outgoing`` are delivered by whoever holds them."""
-    # Imported on use: these modules build Effects themselves.
-    from bot.live.schedule import schedule_deadline
-    from bot.live.minutes_delivery import send_minutes
-    from bot.live.panels import refresh_panels, send_new_panels
-    from bot.send_ledger import run
-
-    for batch_id in effects.batches:
-        await run(app, batch_id)
-    for closing in effects.closed_ballots:
-        await close_ballots(app, closing)
-    for session_id in sorted(effects.new_panels):
-        await send_new_panels(app, session_id)
-    for session_id in sorted(effects.panels - effects.new_panels):
-        await refresh_panels(app, session_id, PanelKind.QUORUM)
-    for session_id in sorted(effects.hall_panels - effects.new_panels):
-        await refresh_panels(app, session_id, PanelKind.HALL)
-    for moment in effects.deadlines:
-        schedule_deadline(app, moment)
-    for session_id in sorted(effects.minutes):
-        await send_minutes(app, session_id)
-
-
-async def deliver_all(app: App, effects: Effects) -> None:
-    await app.messenger.deliver(effects.outgoing)
-    await after_commit(app, effects)

@@ -9,40 +9,22 @@ due then, so a job that fires early or twice does nothing wrong.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from datetime import timedelta
 
+from bot.app import App
+from bot.live.follow_up import close_due_votes, schedule_deadline
+from bot.live.outbox import send_invitations, send_reminders
+from bot.live.voting import ARRIVAL_GRACE
 from bot.timeutil import utc_now
-
-if TYPE_CHECKING:
-    from bot.app import App
 
 log = logging.getLogger(__name__)
 
 SCAN_INTERVAL = timedelta(seconds=15)
 SCAN_JOB = "live:scan"
-DEADLINE_JOB_PREFIX = "live:deadline:"
-
-
-def real_moment(app: App, moment: datetime) -> datetime:
-    """When the scheduler (real time) should fire for ``moment`` of the application's clock."""
-    return utc_now() + max(moment - app.now(), timedelta(0))
-
-
-def schedule_deadline(app: App, moment: datetime) -> None:
-    from bot.live.vote_actions import close_due_votes
-
-    async def job() -> None:
-        await close_due_votes(app)
-
-    app.scheduler.at(real_moment(app, moment), f"{DEADLINE_JOB_PREFIX}{moment.isoformat()}", job)
 
 
 async def sweep(app: App) -> None:
     """Everything that may have come due: invitations, reminders, votes whose time ended."""
-    from bot.live.outbox import send_invitations, send_reminders
-    from bot.live.vote_actions import close_due_votes
-
     await send_invitations(app)
     await send_reminders(app)
     await close_due_votes(app)
@@ -62,8 +44,6 @@ class LiveSessionsFeature:
     """At start: finish what came due while the bot was down, set the timers, start scanning."""
 
     async def on_start(self, app: App) -> None:
-        from bot.live.voting import ARRIVAL_GRACE
-
         await sweep(app)
         for live_round in await app.db.read.live.rounds.open_rounds():
             if live_round.closes_at is not None:

@@ -31,12 +31,11 @@ from bot.live.agenda import (
 )
 from bot.live.audit import record_election_outcome, record_motion_outcome
 from bot.live.ballot_closing import BallotClosing, close_ballots
-from bot.live.effects import Effects, deliver_all
+from bot.live.effects import Effects
 from bot.live.elections import (
     ElectionOpenOutcome,
     ballot_candidates,
     close_election_round,
-    due_election_rounds,
     election_result,
     first_letter,
     open_election_round,
@@ -60,7 +59,6 @@ from bot.live.voting import (
     ARRIVAL_GRACE,
     OpenOutcome,
     close_vote,
-    due_rounds,
     has_voted,
     open_practice_vote,
     open_vote,
@@ -487,34 +485,3 @@ async def finish_election_round(
         },
         now,
     )
-
-
-async def close_due_votes(app: App) -> int:
-    """Closes every vote whose set time has passed; used by timers and at start."""
-    # Announcements a stop or a crash kept from everyone (issue 15).
-    await send_ledger.resume(app, (RESULT_KIND,))
-    closed = 0
-    now = app.now()
-    for live_round in await due_rounds(app.db.read, now):
-        async with app.db.transaction() as repos:
-            current = await repos.live.rounds.get(live_round.motion_id, live_round.round)
-            if current is None or not current.is_open:
-                continue
-            effects = await finish_round(repos, app, current, now, ClosedBy.TIMER)
-        async with app.messenger.in_flight.delivery():  # a clean stop lets the results go out
-            await deliver_all(app, effects)
-        closed += 1
-    for election_round in await due_election_rounds(app.db.read, now, ARRIVAL_GRACE):
-        async with app.db.transaction() as repos:
-            current_election = await repos.live.elections.get_round(
-                election_round.election_id, election_round.round
-            )
-            if current_election is None or not current_election.is_open:
-                continue
-            effects = await finish_election_round(repos, app, current_election, now, ClosedBy.TIMER)
-        async with app.messenger.in_flight.delivery():  # a clean stop lets the results go out
-            await deliver_all(app, effects)
-        closed += 1
-    if closed:
-        log.info("%d live votes closed at their set time", closed)
-    return closed

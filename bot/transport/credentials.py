@@ -12,6 +12,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from bot.i18n import N_, Translator
+import asyncio
 
 
 class CredentialProblem(StrEnum):
@@ -115,8 +116,6 @@ async def check_matrix(
 ) -> str:
     """The device the credentials act as; raises ``CredentialsRefused``. With a password this
     logs in as ``device_id``, which the bot's own first start would do too."""
-    import asyncio
-
     from aiohttp import ClientError
     from nio import AsyncClient, AsyncClientConfig, LoginResponse, WhoamiResponse
 

@@ -12,7 +12,8 @@ from bot.domain.models import Platform, Role, Session, SessionStatus
 from bot.i18n import N_
 from bot.security_log import RefusalKind, input_kind
 from bot.live.agenda import LIVE_SESSION_KINDS
-from bot.live.effects import Effects, after_commit
+from bot.live.effects import Effects
+from bot.live.follow_up import after_commit
 from bot.live.wording import session_name, when
 from bot.transport.events import Choice, OutgoingMessage
 from handlers.context import HandlerContext

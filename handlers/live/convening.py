@@ -49,6 +49,7 @@ from handlers.context import HandlerContext
 from handlers.live.common import command
 from handlers.routes import Routes
 from storage.repositories.live_drafts import LiveDraft
+from bot.live.outbox import send_invitations
 
 MAX_TEXT = 2000
 MAX_MATERIAL_BYTES = 20 * 1024 * 1024
@@ -547,8 +548,6 @@ async def _send(ctx: HandlerContext, draft: LiveDraft) -> None:
     app = ctx.app
 
     async def send_now() -> None:
-        from bot.live.outbox import send_invitations
-
         await send_invitations(app)
 
     ctx.after_commit.append(send_now)

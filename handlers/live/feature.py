@@ -1,8 +1,12 @@
-"""Live remote and hybrid sessions: the routes of members, the chair and the clerk."""
+"""Live remote and hybrid sessions: the routes of members, the chair and the clerk, timers
+and the command line."""
 
 from __future__ import annotations
 
 from bot.domain.models import Role
+from bot.feature import Feature
+from bot.live.cli import live
+from bot.live.schedule import FEATURE as LIVE_TIMERS
 from handlers.live import chair as live_chair
 from handlers.live import clerk as live_clerk
 from handlers.live import convening as live_convene_flow
@@ -61,3 +65,6 @@ def register(routes: Routes) -> None:
     for part in (live_members, live_chair, live_clerk, live_convene_flow):
         part.register(routes)
     routes.help_lines(help_lines)
+
+
+FEATURE = Feature("live", routes=register, on_start=LIVE_TIMERS.on_start, commands=(live,))

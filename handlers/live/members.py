@@ -52,6 +52,7 @@ from handlers.routes import Routes
 from storage.repositories.live_elections import LiveElectionRound
 from storage.repositories.live_rounds import LiveRound
 from storage.repositories.live_sessions import AttendanceAnswer
+from bot.live.elections import first_letter
 
 PRESENT_WORDS = frozenset({"prisoten", "prisotna", "prisotni", "navzoc", "navzoca", "present"})
 
@@ -442,8 +443,6 @@ async def election_show(ctx: HandlerContext, rest: str) -> None:
     if not live_round.is_open:
         _refuse(ctx, CastRefusal.CLOSED, live_round, action_time(ctx))
         return
-    from bot.live.elections import first_letter
-
     rule_set = await rule_set_of(ctx.repos, ctx.app, live_round.session_id)
     if not _secret_allowed_here(ctx, rule_set, live_round):
         return

@@ -1,4 +1,4 @@
-"""Surveys in the chat: a respondent answers one question at a time; routes of the whole feature.
+"""Surveys in the chat: a respondent answers one question at a time; its routes.
 
 Respondents: /ankete lists the open surveys of their organisation with a button to start,
 continue or change; buttons answer choice questions, messages answer text, number and date
@@ -268,4 +268,3 @@ def register(routes: Routes) -> None:
     routes.command(RESPONDENT_COMMANDS, list_surveys)
     routes.payload(PREFIX, on_survey_button)
     routes.conversation(typed_answer)
-    surveys_secretariat.register(routes)

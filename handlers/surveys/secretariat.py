@@ -51,7 +51,8 @@ from bot.surveys.store import (
     surveys_of_body,
 )
 from bot.transport.events import OutgoingFile, OutgoingMessage
-from handlers.context import HandlerContext, Outgoing, ToChat
+from bot.outgoing import Outgoing, ToChat
+from handlers.context import HandlerContext
 from handlers.help import command_prefix
 from handlers.routes import Routes
 from storage.records import Survey, SurveyStatus

@@ -8,8 +8,8 @@ from datetime import timedelta
 from bot.domain.models import Platform
 from bot.live.agenda import load_agenda
 from bot.live.ballot_closing import offered_messages
-from bot.live.effects import deliver_all
-from bot.live.vote_actions import close_due_votes, start_vote
+from bot.live.follow_up import close_due_votes, deliver_all
+from bot.live.vote_actions import start_vote
 from storage.database import Database
 from tests.storage.live_factories import (
     convened_session,

@@ -11,7 +11,7 @@ import pytest
 
 from bot.app import App
 from bot.domain.audit_chain import ChainHead, entry_hash
-from bot.domain.audit_facts import FactTable, Mismatch
+from bot.domain.audit_findings import FactTable, Mismatch
 from bot.domain.models import VoteChoice
 from bot.i18n import Translator
 from bot.correspondence.minutes import build_minutes, gather_minutes

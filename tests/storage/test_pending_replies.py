@@ -17,7 +17,7 @@ from bot.transport.events import (
     OutgoingFile,
     OutgoingMessage,
 )
-from handlers.context import Outgoing, ToChat, ToEdit, ToPerson
+from bot.outgoing import Outgoing, ToChat, ToEdit, ToPerson
 from storage.database import Database
 from storage.repositories import Repositories
 from tests.storage.factories import council
