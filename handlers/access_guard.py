@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from bot.domain.models import Platform
 from bot.i18n import N_
-from bot.security_log import RefusalKind, input_kind
+from bot.transport.security_log import RefusalKind, input_kind
 from bot.transport.events import OutgoingMessage
 from handlers.context import HandlerContext
 from handlers.linking.accounts import code_in

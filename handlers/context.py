@@ -7,7 +7,7 @@ person that is not stored, and a redelivered event is recognised before any hand
 A handler that turns someone away because they are not entitled (not a member of that body,
 voted already, too late, round closed) answers with ``ctx.refuse(kind, text)`` instead of
 ``ctx.reply_text(text)``: the person reads the same text, and the dispatcher also logs the
-refusal on ``sejabot.security`` (kinds in :class:`bot.security_log.RefusalKind`).
+refusal on ``sejabot.security`` (kinds in :class:`bot.transport.security_log.RefusalKind`).
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from storage.repositories import Repositories
 
 @dataclass(frozen=True, slots=True)
 class RecordedRefusal:
-    kind: str  # a bot.security_log.RefusalKind value
-    detail: str = ""  # ids and reasons, never a secret (see bot.security_log)
+    kind: str  # a bot.transport.security_log.RefusalKind value
+    detail: str = ""  # ids and reasons, never a secret (see bot.transport.security_log)
 
 
 @dataclass(slots=True)

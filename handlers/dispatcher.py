@@ -21,7 +21,7 @@ from bot import reply_outbox
 from bot.domain.models import Platform
 from bot.i18n import Translator, normalise_language
 from bot.messenger import Messenger
-from bot.security_log import RefusalKind, input_kind, refused
+from bot.transport.security_log import RefusalKind, input_kind, refused
 from bot.transport.events import IncomingEvent
 from bot.transport.input_text import cleaned_event
 from handlers import access_guard, input_guard

@@ -38,7 +38,7 @@ from bot.domain.models import (
 )
 from bot.domain.rules import CorrespondenceRules
 from bot.i18n import N_, Translator
-from bot.security_log import RefusalKind
+from bot.transport.security_log import RefusalKind
 from bot.correspondence.invitations import allowed_choices
 from bot.correspondence.tally import SessionTally, load_tally, quorum_needed
 from bot.correspondence.wording import when
@@ -88,7 +88,7 @@ REFUSAL_TEXTS = {
 }
 
 
-# How each refusal is logged on sejabot.security (bot/security_log.py).
+# How each refusal is logged on sejabot.security (bot/transport/security_log.py).
 REFUSAL_KINDS = {
     Refused.UNKNOWN: RefusalKind.NOT_ENTITLED,
     Refused.NOT_INVITED: RefusalKind.NOT_ENTITLED,

@@ -15,7 +15,7 @@ from html import escape
 from bot.domain.models import Body, Motion, Platform, Role, SessionStatus, VoteChoice
 from bot.domain.rules import CorrespondenceRules
 from bot.i18n import Translator
-from bot.security_log import RefusalKind
+from bot.transport.security_log import RefusalKind
 from bot.correspondence.invitations import (
     invitation_message,
     recorded_line,

@@ -6,7 +6,7 @@ from datetime import timedelta
 from html import escape
 
 from bot.domain.models import Platform
-from bot.security_log import RefusalKind, input_kind
+from bot.transport.security_log import RefusalKind, input_kind
 from bot.linking.codes import RedeemStatus, normalise_code, redeem_code_in
 from bot.timeutil import format_local
 from handlers.context import HandlerContext

@@ -22,7 +22,7 @@ from bot.domain.models import (
     VoteKind,
 )
 from bot.domain.rules import RuleSet
-from bot.security_log import RefusalKind, input_kind
+from bot.transport.security_log import RefusalKind, input_kind
 from bot.live import payloads
 from bot.live.agenda import load_agenda
 from bot.live.convening import (

@@ -22,7 +22,7 @@ from bot.domain.models import (
 )
 from bot.domain.rules import RuleSet
 from bot.domain.outcomes import ballot_is_valid
-from bot.security_log import RefusalKind
+from bot.transport.security_log import RefusalKind
 from bot.live import payloads
 from bot.live.agenda import item_for_election, item_for_motion, load_agenda
 from bot.live.attendance import AnswerRefusal, record_answer, record_reason
@@ -249,7 +249,7 @@ async def _vote_context(ctx: HandlerContext, rest: str) -> VoteContext | None:
     return VoteContext(motion, live_round, choice, item.number if item else None)
 
 
-# Refusals that are attempts the operator should see (docs: bot/security_log.py); a member not
+# Refusals that are attempts the operator should see (docs: bot/transport/security_log.py); a member not
 # yet present, or a choice the rules do not offer, is an ordinary answer, not logged.
 LOGGED_REFUSALS = {
     CastRefusal.CLOSED: RefusalKind.ROUND_CLOSED,

@@ -12,7 +12,7 @@ from __future__ import annotations
 from html import escape
 
 from bot.domain.models import Role
-from bot.security_log import RefusalKind
+from bot.transport.security_log import RefusalKind
 from bot.surveys.answering import Respondent, Step, SubmittedScreen, SurveyAnswering
 from bot.surveys.distribution import refresh_counts
 from bot.surveys.wording import (

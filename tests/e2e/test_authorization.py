@@ -54,7 +54,7 @@ from nio import AsyncClient, JoinResponse, RoomCreateResponse
 from bot.assembly import matrix_welcome_check
 from bot.domain.models import MotionCategory, Platform, VoteChoice
 from bot.runtime import Runtime
-from bot.security_log import LOGGER_NAME, RefusalKind
+from bot.transport.security_log import LOGGER_NAME, RefusalKind
 from bot.correspondence.create import (
     MaterialDraft,
     MotionDraft,

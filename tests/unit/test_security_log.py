@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.domain.models import Platform
-from bot.security_log import LOGGER_NAME, RefusalKind, input_kind, refused
+from bot.transport.security_log import LOGGER_NAME, RefusalKind, input_kind, refused
 from bot.transport.events import ChatRef, ChoiceMade, IncomingEvent, Sender
 
 

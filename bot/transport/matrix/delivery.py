@@ -46,7 +46,7 @@ from nio import (
 )
 
 from bot.domain.models import Platform
-from bot.security_log import RefusalKind, input_kind, refused
+from bot.transport.security_log import RefusalKind, input_kind, refused
 from bot.transport.base import EventSink
 from bot.transport.events import IncomingEvent
 from bot.transport.matrix.incoming import IncomingReader, PollNotice

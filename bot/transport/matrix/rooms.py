@@ -40,7 +40,7 @@ from nio import (
 
 from bot.domain.models import Platform
 from bot.i18n import N_, Translator
-from bot.security_log import RefusalKind, refused
+from bot.transport.security_log import RefusalKind, refused
 from bot.transport.matrix.content import MEGOLM_ALGORITHM
 from bot.transport.matrix.sending import (
     ROOM_WAIT_SECONDS,
