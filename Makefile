@@ -15,7 +15,7 @@ venv: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,lint]'
 	touch $@
 
 synapse: $(SYNAPSE_VENV)/.installed
@@ -33,6 +33,13 @@ run: venv synapse
 ## The whole test suite (unit, property, storage, end-to-end on real Synapse and the fake Bot API).
 test: venv synapse
 	SEJABOT_SYNAPSE_VENV=$(abspath $(SYNAPSE_VENV)) $(BIN)/python -m pytest -q
+
+## Style, formatting, the import contracts in pyproject.toml, and types of the product code.
+lint: venv
+	$(BIN)/ruff check bot handlers storage config tests benchmarks
+	$(BIN)/ruff format --check bot handlers storage config tests benchmarks
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 ## Unit and storage tests only: no homeserver needed.
 test-fast: venv

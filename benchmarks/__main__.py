@@ -8,8 +8,8 @@ import tempfile
 from pathlib import Path
 
 from benchmarks import invitations, matrix_votes, memory, survey_report, vote_path
-from benchmarks.keys import BENCH_KEYS  # noqa: F401 - exports SEJABOT_SECRET_KEY for the bots
 from benchmarks.common import Result, machine, today
+from benchmarks.keys import BENCH_KEYS  # noqa: F401 - exports SEJABOT_SECRET_KEY for the bots
 from bot.local_homeserver import SynapseServer
 
 REPORT = Path(__file__).resolve().parents[1] / "docs" / "BENCHMARKS.md"

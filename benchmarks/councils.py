@@ -7,7 +7,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.domain.models import MotionCategory, Platform
 from bot.correspondence.create import (
     MaterialDraft,
     MotionDraft,
@@ -15,6 +14,7 @@ from bot.correspondence.create import (
     store_ready_session,
     voting_member_ids,
 )
+from bot.domain.models import MotionCategory, Platform
 from storage.database import Database
 from storage.repositories.correspondence_progress import Source
 

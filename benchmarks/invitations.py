@@ -26,16 +26,16 @@ from telegram.error import RetryAfter
 
 from benchmarks.common import Result
 from benchmarks.councils import convene, council_ids
+from benchmarks.keys import BENCH_KEYS
 from benchmarks.population import populate
-from bot.local_homeserver import SynapseServer
-from bot.runtime import Runtime
 from bot.correspondence.create import voting_member_ids
 from bot.correspondence.schedule import correspondence_feature
 from bot.linking.codes import issue_codes
+from bot.local_homeserver import SynapseServer
+from bot.runtime import Runtime
 from bot.transport.telegram import TelegramTransport
 from storage.database import Database
 from tests.support.fake_telegram import FakeMessage, FakeTelegram, FakeUser
-from benchmarks.keys import BENCH_KEYS
 
 GOAL_SHARE_OF_LIMIT = 0.9
 GLOBAL_LIMIT, PER_CHAT_LIMIT = 30, 1

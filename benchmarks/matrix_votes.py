@@ -34,18 +34,18 @@ from nio import AsyncClient, AsyncClientConfig, LoginError, RoomCreateError, Roo
 
 from benchmarks.common import Result, median, percentile
 from benchmarks.councils import convene, council_ids
+from benchmarks.keys import BENCH_KEYS
 from benchmarks.matrix_echo import BALLOT_REQUEST
 from benchmarks.population import populate
-from bot.local_homeserver import SynapseServer
 from bot.correspondence.create import voting_member_ids
 from bot.linking.codes import issue_codes
+from bot.local_homeserver import SynapseServer
 from bot.transport.matrix.content import MEGOLM_ALGORITHM
 from bot.transport.matrix.sending import trust_devices_on_first_use
 from storage.database import Database
 from tests.support.bot_process import BotProcess
 from tests.support.fake_telegram import FakeTelegram
 from tests.support.harness import MatrixMember, Seen
-from benchmarks.keys import BENCH_KEYS
 
 GOAL_ADDED = 0.20
 MEMBERS = 35

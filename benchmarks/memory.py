@@ -7,14 +7,14 @@ import asyncio
 from pathlib import Path
 
 from benchmarks.common import Result
+from benchmarks.keys import BENCH_KEYS
 from benchmarks.population import populate
-from bot.local_homeserver import SynapseServer
 from bot.linking.codes import issue_codes
+from bot.local_homeserver import SynapseServer
 from bot.timeutil import utc_now
 from storage.database import Database
 from tests.support.bot_process import BotProcess
 from tests.support.fake_telegram import FakeTelegram
-from benchmarks.keys import BENCH_KEYS
 
 GOAL_MIB = 150
 COUNCILS, MEMBERS_PER_COUNCIL, ORGANISATIONS = 220, 15, 212

@@ -25,6 +25,7 @@ from io import BytesIO
 from pathlib import Path
 
 from benchmarks.common import Result, median
+from benchmarks.keys import BENCH_KEYS
 from benchmarks.population import populate
 from bot.domain.survey_definition import (
     Answer,
@@ -41,7 +42,6 @@ from bot.surveys.store import check_definition, contacts_of, store_survey
 from storage.database import Database
 from storage.records import SurveyAnswer
 from storage.repositories.survey_progress import SurveySource
-from benchmarks.keys import BENCH_KEYS
 
 GOAL_SECONDS = 2.0
 ORGANISATIONS = 212

@@ -30,11 +30,12 @@ import aiosqlite
 
 from benchmarks.common import Result, median, percentile
 from benchmarks.councils import convene, council_ids, link_voting_members
+from benchmarks.keys import BENCH_KEYS
 from benchmarks.population import populate
+from bot.correspondence.payloads import PREFIX, Action, Payload, parse_payload
 from bot.domain.models import Platform, VoteChoice
 from bot.local_homeserver import SynapseServer
 from bot.runtime import Runtime, tune_collector_for_serving
-from bot.correspondence.payloads import PREFIX, Action, Payload, parse_payload
 from bot.transport.base import EventSink
 from bot.transport.events import (
     Capability,
@@ -46,7 +47,6 @@ from bot.transport.events import (
     Sender,
 )
 from storage.database import Database
-from benchmarks.keys import BENCH_KEYS
 
 GOAL_VOTES_PER_SECOND = 2000
 GOAL_SHARE_OF_BASELINE = 0.5

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from bot.domain.models import Platform
 from bot.transport.base import Transport
 from bot.transport.matrix.adapter import MatrixTransport
@@ -10,7 +12,7 @@ from config.settings import Settings
 from storage.database import Database
 
 
-def matrix_welcome_check(db: Database):  # type: ignore[no-untyped-def]
+def matrix_welcome_check(db: Database) -> Callable[[str], Awaitable[bool]]:
     """Room invitations are accepted from linked members and from Matrix IDs on the roster."""
 
     async def is_welcome(user_id: str) -> bool:

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import click
 
+from bot.audit.cli import audit
+from bot.cli_backup import backup, restore
 from bot.cli_common import (
     CONFIG_ENV,
     DEFAULT_CONFIG_PATH,
@@ -24,13 +26,12 @@ from bot.cli_common import (
     pass_cli,
     run_async,
 )
-from bot.audit.cli import audit
-from bot.cli_backup import backup, restore
 from bot.cli_run import demo, run
 from bot.features import FEATURES
 from bot.i18n import N_, SUPPORTED_LANGUAGES, Translator
 from bot.server_keys import SECRET_KEY_ENV, new_secret_key
 from bot.timeutil import format_duration
+from bot.transport.credentials import CredentialsRefused, check_matrix, check_telegram
 from config.settings import (
     MATRIX_ACCESS_TOKEN_ENV,
     MATRIX_PASSWORD_ENV,
@@ -40,7 +41,6 @@ from config.settings import (
     load_settings,
     starter_configuration,
 )
-from bot.transport.credentials import CredentialsRefused, check_matrix, check_telegram
 
 
 @click.group(

@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator, Coroutine, Mapping
 from contextlib import asynccontextmanager
 from functools import cached_property
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, TypeVar
+from typing import IO, Any, TypeVar
 
 import click
 
@@ -25,9 +25,6 @@ from bot.server_keys import SECRET_KEY_ENV
 from config.settings import Settings, SettingsError, load_settings, peek_language
 from storage.database import Database
 from storage.errors import StorageError
-
-if TYPE_CHECKING:
-    from storage.database import Database
 
 DEFAULT_CONFIG_PATH = Path("sejabot.toml")
 CONFIG_ENV = "SEJABOT_CONFIG"

@@ -18,11 +18,11 @@ from bot.assembly import matrix_welcome_check
 from bot.domain.models import Person, Role
 from bot.domain.roster_csv import parse_roster
 from bot.i18n import Translator
+from bot.linking.codes import IssuedCode, issue_codes
+from bot.linking.roster_import import import_roster
 from bot.local_homeserver import SynapseServer
 from bot.runtime import Runtime
 from bot.server_keys import SECRET_KEY_ENV, ServerKeys, new_secret_key
-from bot.linking.codes import IssuedCode, issue_codes
-from bot.linking.roster_import import import_roster
 from bot.timeutil import utc_now
 from bot.transport.matrix.adapter import MatrixTransport
 from storage.database import Database
@@ -135,6 +135,7 @@ class Demo:
     async def _demo_people(self) -> list[Person]:
         assert self.db is not None
         council = next(body for body in await self.db.read.bodies.list() if body.kind == "council")
+        assert council.id is not None
         seats = await self.db.read.memberships.list_for_body(council.id)
         clerks = [seat for seat in seats if seat.role is Role.CLERK]
         members = [seat for seat in seats if seat.role is Role.MEMBER]
@@ -166,7 +167,8 @@ class Demo:
         wanted = {person.id for person in people}
         unlinked = []
         for item in issued:
-            if item.person.id in wanted and not await self.db.read.accounts.list_for_person(item.person.id):
+            person_id = item.person.id
+            if person_id in wanted and person_id is not None and not await self.db.read.accounts.list_for_person(person_id):
                 unlinked.append(item)
         return unlinked
 

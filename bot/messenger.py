@@ -22,11 +22,11 @@ from dataclasses import dataclass
 
 from bot.domain.models import Platform
 from bot.in_flight import InFlight
+from bot.outgoing import Outgoing, ToChat, ToEdit, ToPerson
 from bot.transport.base import Transport
 from bot.transport.events import ChatRef, MessageRef, OutgoingMessage
 from bot.transport.refusal import MessageRefused
 from bot.transport.secrecy import BallotWithheld
-from bot.outgoing import Outgoing, ToChat, ToEdit, ToPerson
 from storage.combined_writes import CombinedWrites
 from storage.database import Database
 from storage.repositories import Repositories

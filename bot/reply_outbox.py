@@ -17,8 +17,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from bot.transport.events import ChatRef, Choice, OutgoingMessage
 from bot.outgoing import Outgoing, ToChat, ToPerson
+from bot.transport.events import ChatRef, Choice, OutgoingMessage
 from storage.repositories import Repositories
 from storage.repositories.pending_replies import PendingReply
 

@@ -26,7 +26,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     AfterValidator,
-    field_validator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -37,6 +36,7 @@ from pydantic import (
     StrictStr,
     ValidationError,
     ValidationInfo,
+    field_validator,
 )
 from pydantic_core import PydanticCustomError
 

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 from bot.domain.models import Platform
 from bot.i18n import N_
-from bot.transport.security_log import RefusalKind, input_kind
 from bot.transport.events import OutgoingMessage
+from bot.transport.security_log import RefusalKind, input_kind
 from handlers.context import HandlerContext
 from handlers.linking.accounts import code_in
 from storage.repositories.sent_messages import ChoiceStanding

@@ -21,13 +21,13 @@ from bot import reply_outbox
 from bot.domain.models import Platform
 from bot.i18n import Translator, normalise_language
 from bot.messenger import Messenger
-from bot.transport.security_log import RefusalKind, input_kind, refused
 from bot.transport.events import IncomingEvent
 from bot.transport.input_text import cleaned_event
+from bot.transport.security_log import RefusalKind, input_kind, refused
 from handlers import access_guard, input_guard
-from handlers.linking import accounts as linking
 from handlers import help as help_handlers
 from handlers.context import HandlerContext
+from handlers.linking import accounts as linking
 from handlers.routes import STAFF_ROLES, Routes
 from storage.repositories import Repositories
 

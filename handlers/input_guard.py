@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 
 from bot.domain.models import Platform
 from bot.i18n import N_, Translator, normalise_language
-from bot.transport.events import IncomingEvent, OutgoingMessage
 from bot.outgoing import Outgoing, ToChat
+from bot.transport.events import IncomingEvent, OutgoingMessage
 from handlers.context import HandlerContext
 
 if TYPE_CHECKING:

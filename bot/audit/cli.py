@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import click
 
+from bot.audit.trail import chain_head, describe_break, describe_discrepancy, verify
 from bot.cli_common import CliContext, CliError, TranslatedGroup, open_database, pass_cli, run_async
 from bot.domain.audit_chain import Anchor, ChainEntry, ChainHead, VerificationResult
 from bot.i18n import N_, Translator
+from bot.server_keys import SECRET_KEY_ENV
 from bot.timeutil import format_local
 from config.settings import Settings
-from bot.audit.trail import describe_break, describe_discrepancy
-from bot.server_keys import SECRET_KEY_ENV
-from bot.audit.trail import verify
-from bot.audit.trail import chain_head
 
 SHOW_PAGE = 1000
 SHORT_HASH = 16

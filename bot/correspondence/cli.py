@@ -16,25 +16,19 @@ from pathlib import Path
 import click
 
 from bot.cli_common import CliContext, CliError, TranslatedGroup, open_database, pass_cli, run_async
-from bot.domain.models import Body, SessionStatus
-from bot.domain.rules import CorrespondenceRules, RuleSet
-from bot.domain.rules_loader import RuleSetError, load_named_rule_set
-from bot.i18n import N_, Translator
-from bot.reports import render
-from bot.correspondence.minutes import (
-    build_minutes,
-    delivery_and_votes_table,
-    gather_minutes,
-)
-from bot.reports.tables import to_csv
 from bot.correspondence.create import (
     SessionDraft,
     review_draft,
     store_ready_session,
     voting_member_ids,
 )
-from bot.correspondence.session_file import SessionFile, read_session_file
 from bot.correspondence.invitations import allowed_choices
+from bot.correspondence.minutes import (
+    build_minutes,
+    delivery_and_votes_table,
+    gather_minutes,
+)
+from bot.correspondence.session_file import SessionFile, read_session_file
 from bot.correspondence.tally import MotionTally, load_tally
 from bot.correspondence.wording import (
     adoption_sentence,
@@ -42,6 +36,12 @@ from bot.correspondence.wording import (
     quorum_sentence,
     verdict_word,
 )
+from bot.domain.models import Body, SessionStatus
+from bot.domain.rules import CorrespondenceRules, RuleSet
+from bot.domain.rules_loader import RuleSetError, load_named_rule_set
+from bot.i18n import N_, Translator
+from bot.reports import render
+from bot.reports.tables import to_csv
 from bot.timeutil import format_local, utc_now
 from config.settings import Settings
 from storage.database import Database

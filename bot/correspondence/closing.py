@@ -19,22 +19,10 @@ from datetime import datetime, timedelta
 from html import escape
 from typing import TYPE_CHECKING
 
-from bot.domain.audit_chain import (
-    SYSTEM_ACTOR,
-    AuditKind,
-    ChainHead,
-    DetailValue,
-    motion_round_subject,
-    session_subject,
-)
-from bot.domain.models import Body, SessionStatus, VoteChoice
-from bot.i18n import Translator
-from bot.reports import render
-from bot.reports.charts import bar_chart
-from bot.correspondence.minutes import build_minutes, gather_minutes
 from bot import send_ledger
 from bot.audit.trail import chain_head, closing_head, result_head_line
 from bot.correspondence.invitations import invitation_message, rules_of, vote_message
+from bot.correspondence.minutes import build_minutes, gather_minutes
 from bot.correspondence.results import session_outcomes
 from bot.correspondence.tally import (
     SessionTally,
@@ -53,6 +41,18 @@ from bot.correspondence.wording import (
     verdict_word,
     when,
 )
+from bot.domain.audit_chain import (
+    SYSTEM_ACTOR,
+    AuditKind,
+    ChainHead,
+    DetailValue,
+    motion_round_subject,
+    session_subject,
+)
+from bot.domain.models import Body, SessionStatus, VoteChoice
+from bot.i18n import Translator
+from bot.reports import render
+from bot.reports.charts import bar_chart
 from bot.transport.events import MessageRef, OutgoingFile, OutgoingMessage
 from storage.repositories.correspondence_messages import MessagePurpose
 from storage.repositories.correspondence_outcomes import StoredOutcome

@@ -15,6 +15,15 @@ from datetime import datetime
 from html import escape
 from typing import TYPE_CHECKING
 
+from bot.correspondence.payloads import confirm_payload, vote_payload
+from bot.correspondence.tally import SessionTally, load_tally
+from bot.correspondence.wording import (
+    choice_label,
+    motion_heading,
+    platform_label,
+    quoted,
+    when,
+)
 from bot.domain.models import (
     Body,
     DeliveryConfirmation,
@@ -27,15 +36,6 @@ from bot.domain.models import (
 )
 from bot.domain.rules import CorrespondenceRules
 from bot.i18n import Translator
-from bot.correspondence.payloads import confirm_payload, vote_payload
-from bot.correspondence.tally import SessionTally, load_tally
-from bot.correspondence.wording import (
-    choice_label,
-    motion_heading,
-    platform_label,
-    quoted,
-    when,
-)
 from bot.transport.events import ChatRef, Choice, MessageRef, OutgoingFile, OutgoingMessage
 from storage.repositories import Repositories
 from storage.repositories.correspondence_messages import MessagePurpose, SessionMessage
@@ -289,11 +289,11 @@ async def show_to_member(
     for motion in tally.motions:
         if only_pending and motion.motion.id not in pending_ids:
             continue
-        message = replace(
+        vote = replace(
             vote_message(session, motion.motion, tally.rules, _, recorded=motion.vote_of(person_id)),
             bulk=bulk,
         )
-        planned.append((MessagePurpose.VOTE, motion.motion.id, message))
+        planned.append((MessagePurpose.VOTE, motion.motion.id, vote))
     delivery = delivery if delivery is not None else MemberDelivery()
     delivery.chats = await app.messenger.person_chats(person_id)
     delivery.planned = [(purpose, motion_id) for purpose, motion_id, _m in planned]

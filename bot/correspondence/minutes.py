@@ -17,6 +17,25 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot.audit.trail import (
+    MinutesHeadState,
+    closing_head,
+    minutes_head_lines,
+    minutes_head_state,
+)
+from bot.correspondence.results import session_outcomes
+from bot.correspondence.tally import SessionTally, load_tally
+from bot.correspondence.wording import (
+    BASIS_WORDS,
+    adoption_sentence,
+    choice_label,
+    counts_line,
+    motion_heading,
+    platform_label,
+    quorum_sentence,
+    threshold_phrase,
+    verdict_word,
+)
 from bot.domain.audit_chain import ChainHead
 from bot.domain.correspondence_check import CATEGORY_LABELS
 from bot.domain.lot import slovenian_sort_key
@@ -40,25 +59,6 @@ from bot.reports.document import (
     Paragraph,
     SignatureLines,
     Table,
-)
-from bot.audit.trail import (
-    MinutesHeadState,
-    closing_head,
-    minutes_head_lines,
-    minutes_head_state,
-)
-from bot.correspondence.results import session_outcomes
-from bot.correspondence.tally import SessionTally, load_tally
-from bot.correspondence.wording import (
-    BASIS_WORDS,
-    adoption_sentence,
-    choice_label,
-    counts_line,
-    motion_heading,
-    platform_label,
-    quorum_sentence,
-    threshold_phrase,
-    verdict_word,
 )
 from bot.timeutil import LJUBLJANA, format_local
 from storage.repositories import Repositories

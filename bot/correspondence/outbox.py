@@ -29,8 +29,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from bot.domain.audit_chain import SYSTEM_ACTOR, AuditKind, session_subject
-from bot.domain.models import SessionStatus
 from bot.correspondence.create import voting_member_ids
 from bot.correspondence.invitations import (
     MemberDelivery,
@@ -49,6 +47,8 @@ from bot.correspondence.tally import (
     post_tallies,
     refresh_tallies,
 )
+from bot.domain.audit_chain import SYSTEM_ACTOR, AuditKind, session_subject
+from bot.domain.models import SessionStatus
 from bot.transport.events import ChatRef
 from storage.repositories.correspondence_messages import MessagePurpose
 from storage.repositories.correspondence_progress import InvitationRecord, Milestone

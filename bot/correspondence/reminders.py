@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from bot.i18n import Translator
 from bot import send_ledger
 from bot.correspondence.invitations import (
     SentMessage,
@@ -33,6 +32,7 @@ from bot.correspondence.invitations import (
 )
 from bot.correspondence.tally import SessionTally, clerk_ids, load_tally
 from bot.correspondence.wording import quoted, when
+from bot.i18n import Translator
 from bot.transport.events import OutgoingMessage
 from storage.repositories import Repositories
 from storage.repositories.correspondence_messages import MessagePurpose
@@ -129,7 +129,7 @@ async def remind_session(app: App, session_id: int, leads: Sequence[timedelta]) 
         )
         if claimed:  # who is reminded is decided here, with the claim
             tally = await load_tally(repos, session_id, rules_of(app, body))
-            pending = [
+            pending: list[tuple[int, dict[str, object]]] = [
                 (person_id, {})
                 for person_id in tally.member_ids
                 if any(tally.pending_for(person_id))
@@ -216,7 +216,7 @@ async def _plan_clerks_note(repos: Repositories, batch: SendBatch) -> None:
     await repos.correspondence.reminders.set_recipients(
         session_id, int(batch.detail["lead"]), len(served)
     )
-    clerks = [(clerk_id, {}) for clerk_id in await clerk_ids(repos, session.body_id)]
+    clerks: list[tuple[int, dict[str, object]]] = [(clerk_id, {}) for clerk_id in await clerk_ids(repos, session.body_id)]
     await send_ledger.plan(
         repos, CLERKS_KIND, batch.scope, clerks, batch.created_at,
         {**batch.detail, "reminded": len(served)},

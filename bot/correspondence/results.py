@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.domain.outcomes import correspondence_outcome
 from bot.correspondence.tally import MotionTally, SessionTally
+from bot.domain.outcomes import correspondence_outcome
 from storage.repositories.correspondence_outcomes import StoredOutcome
 
 

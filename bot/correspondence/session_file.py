@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.correspondence.create import MaterialDraft, MotionDraft
 from bot.domain.correspondence_check import CATEGORY_LABELS
 from bot.domain.models import MotionCategory
 from bot.domain.syntax_wording import not_toml
 from bot.i18n import N_, Translator
-from bot.correspondence.create import MaterialDraft, MotionDraft
 from bot.timeutil import LJUBLJANA, TimeInputError, parse_local_datetime
 
 TOP_KEYS = frozenset({"body", "title", "number", "deadline", "materials", "motions"})

@@ -17,6 +17,8 @@ from enum import StrEnum
 from html import escape
 from typing import TYPE_CHECKING
 
+from bot.correspondence.create import voting_member_ids
+from bot.correspondence.wording import choice_label, motion_heading, quoted, when
 from bot.domain.lot import slovenian_sort_key
 from bot.domain.models import (
     Body,
@@ -33,8 +35,6 @@ from bot.domain.models import (
 from bot.domain.outcomes import required_count
 from bot.domain.rules import CorrespondenceRules
 from bot.i18n import Translator
-from bot.correspondence.create import voting_member_ids
-from bot.correspondence.wording import choice_label, motion_heading, quoted, when
 from bot.transport.events import ChatRef, MessageRef, OutgoingMessage
 from storage.records import VoteRound
 from storage.repositories import Repositories

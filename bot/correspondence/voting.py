@@ -25,6 +25,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from bot.correspondence.invitations import allowed_choices
+from bot.correspondence.tally import SessionTally, load_tally, quorum_needed
+from bot.correspondence.wording import when
 from bot.domain.models import (
     Body,
     DeliveryConfirmation,
@@ -38,11 +41,8 @@ from bot.domain.models import (
 )
 from bot.domain.rules import CorrespondenceRules
 from bot.i18n import N_, Translator
-from bot.transport.security_log import RefusalKind
-from bot.correspondence.invitations import allowed_choices
-from bot.correspondence.tally import SessionTally, load_tally, quorum_needed
-from bot.correspondence.wording import when
 from bot.transport.events import IncomingEvent
+from bot.transport.security_log import RefusalKind
 from storage.errors import DuplicateVote
 from storage.records import VoteRound
 from storage.repositories import Repositories

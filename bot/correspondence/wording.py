@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from html import escape
 
+from bot import wording
 from bot.domain.models import Motion, Platform, VoteChoice
 from bot.domain.outcomes import MotionReason
 from bot.domain.rules import Basis, CorrespondenceAdoption
 from bot.i18n import N_, Translator
-from bot import wording
 from bot.wording import FRACTION_WORDS, fraction_words, threshold_phrase, when
 from storage.repositories.correspondence_outcomes import StoredOutcome
 

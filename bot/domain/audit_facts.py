@@ -29,6 +29,7 @@ from bot.domain.audit_findings import (
     RowKey,
 )
 
+
 @dataclass(frozen=True, slots=True)
 class FactRow:
     """One row as storage read it: the table's key and the values the log also records."""
@@ -100,6 +101,7 @@ class FactLedger:
     def feed(self, entry: ChainEntry) -> None:
         if entry.mac is not None and self.signed_from_at is None:
             self.signed_from_at = entry.recorded_at
+        key: RowKey
         try:
             facts = entry.facts
         except (ValueError, TypeError):

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.live.ballot_closing import BallotClosing
-from bot.transport.events import OutgoingMessage
 from bot.outgoing import Outgoing, ToPerson
+from bot.transport.events import OutgoingMessage
 
 
 @dataclass

@@ -8,20 +8,10 @@ never appear. A pure function of the :class:`SessionRecord`.
 
 from __future__ import annotations
 
+from bot.audit.trail import MinutesHeadState, minutes_head_lines, minutes_line
 from bot.domain.models import Platform, VoteKind
 from bot.domain.outcomes import ELECTION_STATUS_TEXTS, MOTION_REASON_TEXTS
 from bot.i18n import Translator
-from bot.reports.document import (
-    Block,
-    BulletList,
-    Document,
-    Heading,
-    KeyValues,
-    Paragraph,
-    SignatureLines,
-    Table,
-)
-from bot.audit.trail import MinutesHeadState, minutes_head_lines, minutes_line
 from bot.live.elections import ElectionRoundResult
 from bot.live.panels import reason_words
 from bot.live.record import ElectionRecord, ItemRecord, SessionRecord
@@ -36,6 +26,16 @@ from bot.live.wording import (
     threshold_words,
     vote_kind_word,
     when,
+)
+from bot.reports.document import (
+    Block,
+    BulletList,
+    Document,
+    Heading,
+    KeyValues,
+    Paragraph,
+    SignatureLines,
+    Table,
 )
 from storage.repositories.live_sessions import AttendanceAnswer
 

@@ -9,14 +9,14 @@ import asyncio
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from bot.audit.trail import closing_head, minutes_head_state, record_minutes_head
 from bot.domain.rules import RuleSet
 from bot.i18n import Translator
-from bot.reports import render
-from bot.live.minutes import build_minutes, votes_table
-from bot.reports.tables import CSV_MEDIA_TYPE, to_csv
-from bot.audit.trail import closing_head, minutes_head_state, record_minutes_head
 from bot.live.agenda import persons_by_id, staff_ids
+from bot.live.minutes import build_minutes, votes_table
 from bot.live.record import session_record
+from bot.reports import render
+from bot.reports.tables import CSV_MEDIA_TYPE, to_csv
 from bot.transport.events import OutgoingFile, OutgoingMessage
 from storage.database import Database
 from storage.repositories import Repositories

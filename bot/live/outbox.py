@@ -17,10 +17,10 @@ import logging
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from bot import send_ledger
 from bot.domain.audit_chain import SYSTEM_ACTOR, AuditKind, session_subject
 from bot.domain.models import Person, Session, SessionStatus
 from bot.i18n import Translator
-from bot import send_ledger
 from bot.live.agenda import load_agenda
 from bot.live.calendar import CALENDAR_FILENAME, CALENDAR_MEDIA_TYPE, session_calendar
 from bot.live.invitation_wording import attendance_question, invitation_text, reminder_text
@@ -213,7 +213,7 @@ async def send_reminders(app: App) -> int:
             continue
         scope = f"{session.id}:{due.isoformat()}"
         async with app.db.transaction() as repos:
-            chosen = []
+            chosen: list[tuple[int, dict[str, object]]] = []
             for invitation in await repos.live.sessions.invitations(session.id):
                 if _needs_reminder(invitation, due) and await repos.live.sessions.claim_reminder(
                     session.id, invitation.person_id, due

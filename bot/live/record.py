@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.audit.trail import chain_head
 from bot.domain.audit_chain import ChainHead
 from bot.domain.models import AttendanceStatus, Body, Person, Platform, Session
 from bot.domain.outcomes import live_quorum
 from bot.domain.rules import RuleSet
-from bot.audit.trail import chain_head
 from bot.live.agenda import AgendaItem, load_agenda, persons_by_id, roll, staff_ids
 from bot.live.elections import ElectionRoundResult, election_result, first_letter
 from bot.live.voting import RoundResult, round_result

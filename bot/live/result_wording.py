@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from html import escape
 
+from bot.audit.trail import result_head_line
 from bot.domain.audit_chain import ChainHead
 from bot.domain.outcomes import ELECTION_STATUS_TEXTS, MOTION_REASON_TEXTS, ElectionStatus
 from bot.domain.rules import RuleSet
 from bot.i18n import Translator
-from bot.audit.trail import result_head_line
 from bot.live.elections import ElectionRoundResult
 from bot.live.voting import RoundResult
 from bot.live.wording import (

@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from bot import send_ledger
+from bot.audit.trail import chain_head
 from bot.domain.audit_chain import SYSTEM_ACTOR, ChainHead
 from bot.domain.models import Election, Motion, VoteKind
 from bot.domain.rules import RuleSet
 from bot.i18n import Translator
 from bot.live import payloads
-from bot import send_ledger
-from bot.audit.trail import chain_head
 from bot.live.agenda import (
     everyone,
     item_for_election,

@@ -15,9 +15,8 @@ from bot.cli_common import CliContext, CliError, TranslatedGroup, open_database,
 from bot.domain.models import Role
 from bot.domain.survey_definition import Problem, parse_definition, resolve_deadline
 from bot.i18n import N_, Translator
-from bot.surveys.report_document import REPORT_FORMATS, ReportProblem
 from bot.surveys.distribution import count_view
-from bot.surveys.wording import deadline_text, percent
+from bot.surveys.report_document import REPORT_FORMATS, ReportProblem
 from bot.surveys.reports import load_report_data, render_survey_report
 from bot.surveys.store import (
     CheckedDefinition,
@@ -25,6 +24,7 @@ from bot.surveys.store import (
     organisations_on_roster,
     store_survey,
 )
+from bot.surveys.wording import deadline_text, percent
 from bot.timeutil import TimeInputError, format_local, parse_local_datetime, utc_now
 from storage.database import Database
 from storage.repositories.survey_progress import SurveySource

@@ -18,10 +18,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from bot import send_ledger
 from bot.domain.survey_definition import reminder_times
 from bot.i18n import Translator
-from bot import send_ledger
-from bot.surveys.wording import CountView, Frame, count_message, invitation_message
 from bot.surveys.store import (
     contacts_of,
     definition_of,
@@ -29,6 +28,7 @@ from bot.surveys.store import (
     reminder_offsets,
     secretariat_of,
 )
+from bot.surveys.wording import CountView, Frame, count_message, invitation_message
 from bot.transport.events import ChatRef, MessageRef, OutgoingMessage
 from storage.records import Survey, SurveyStatus
 from storage.repositories import Repositories

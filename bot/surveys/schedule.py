@@ -17,8 +17,8 @@ from datetime import datetime, timedelta
 from html import escape
 from typing import TYPE_CHECKING
 
-from bot.i18n import Translator
 from bot import send_ledger
+from bot.i18n import Translator
 from bot.surveys.distribution import (
     INVITATION_KIND,
     InvitationReport,
@@ -28,9 +28,9 @@ from bot.surveys.distribution import (
     refresh_counts,
     tell_secretariat,
 )
-from bot.surveys.wording import Frame, deadline, percent, reminder_message
 from bot.surveys.reports import load_report_data, render_survey_report
 from bot.surveys.store import contacts_of, definition_of, secretariat_of
+from bot.surveys.wording import Frame, deadline, percent, reminder_message
 from bot.timeutil import utc_now
 from bot.transport.events import OutgoingFile, OutgoingMessage
 from storage.records import Survey, SurveyStatus

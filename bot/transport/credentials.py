@@ -9,10 +9,10 @@ Secrets never appear in these messages.
 
 from __future__ import annotations
 
+import asyncio
 from enum import StrEnum
 
 from bot.i18n import N_, Translator
-import asyncio
 
 
 class CredentialProblem(StrEnum):

@@ -178,7 +178,12 @@ def _last_paragraph(atoms: _Atoms) -> int | None:
     """Index of the first atom after the last paragraph break outside any tag, if any."""
     items = atoms.atoms
     for index in range(len(items) - 1, 0, -1):
-        if items[index] == "\n" and items[index - 1] == "\n" and not atoms.open_after[index]:
-            if index + 1 < len(items) and html_to_plain("".join(items[index + 1 :])).strip():
-                return index + 1
+        if (
+            items[index] == "\n"
+            and items[index - 1] == "\n"
+            and not atoms.open_after[index]
+            and index + 1 < len(items)
+            and html_to_plain("".join(items[index + 1 :])).strip()
+        ):
+            return index + 1
     return None

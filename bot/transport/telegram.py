@@ -29,9 +29,11 @@ import contextlib
 import hmac
 import logging
 import secrets
+from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, AsyncExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -76,6 +78,7 @@ from bot.transport.refusal import MessageRefused
 from bot.transport.secrecy import BallotWithheld, ballot_terms
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 MESSAGE_LIMIT = 4096  # Telegram's maximum text length
 CALLBACK_DATA_LIMIT = 64  # bytes
@@ -346,7 +349,7 @@ class TelegramTransport:
                 raise MessageRefused("telegram", error.message) from error
         return ref
 
-    async def _refusable(self, method, /, **kwargs):  # type: ignore[no-untyped-def]
+    async def _refusable(self, method: Callable[..., Awaitable[T]], /, **kwargs: Any) -> T:
         """``_call``, with a refusal for good (400, 403) raised as ``MessageRefused``."""
         try:
             return await self._call(method, **kwargs)
@@ -366,7 +369,7 @@ class TelegramTransport:
         multi-part reply never holds up the handling of everyone else's updates."""
         return self._pacer.turn(chat.chat_id) if message.bulk else contextlib.nullcontext()
 
-    async def _call(self, method, /, **kwargs):  # type: ignore[no-untyped-def]
+    async def _call(self, method: Callable[..., Awaitable[T]], /, **kwargs: Any) -> T:
         """Retry transient network failures with back-off; 429s are AIORateLimiter's job."""
         for attempt in range(1, SEND_ATTEMPTS + 1):
             try:

@@ -18,24 +18,6 @@ import logging
 from dataclasses import replace
 from html import escape
 
-from bot.domain.audit_chain import person_actor
-from bot.domain.correspondence_check import (
-    CATEGORY_LABELS,
-    check_correspondence_motion,
-    warning_text,
-)
-from bot.domain.materials import is_program
-from bot.domain.models import (
-    Body,
-    MotionCategory,
-    Platform,
-    Role,
-    Session,
-    SessionKind,
-    SessionMode,
-    SessionStatus,
-)
-from bot.i18n import Translator
 from bot.correspondence.create import (
     MAX_MATERIAL_BYTES,
     MAX_RESOLUTION_LENGTH,
@@ -54,6 +36,24 @@ from bot.correspondence.create import (
 from bot.correspondence.invitations import rules_of
 from bot.correspondence.outbox import dispatch
 from bot.correspondence.wording import quoted, when
+from bot.domain.audit_chain import person_actor
+from bot.domain.correspondence_check import (
+    CATEGORY_LABELS,
+    check_correspondence_motion,
+    warning_text,
+)
+from bot.domain.materials import is_program
+from bot.domain.models import (
+    Body,
+    MotionCategory,
+    Platform,
+    Role,
+    Session,
+    SessionKind,
+    SessionMode,
+    SessionStatus,
+)
+from bot.i18n import Translator
 from bot.timeutil import EXAMPLE_DATETIME, TimeInputError, parse_local_datetime
 from bot.transport.events import Choice, OutgoingMessage
 from handlers.context import HandlerContext

@@ -12,10 +12,6 @@ from __future__ import annotations
 
 from html import escape
 
-from bot.domain.models import Body, Motion, Platform, Role, SessionStatus, VoteChoice
-from bot.domain.rules import CorrespondenceRules
-from bot.i18n import Translator
-from bot.transport.security_log import RefusalKind
 from bot.correspondence.invitations import (
     invitation_message,
     recorded_line,
@@ -56,7 +52,11 @@ from bot.correspondence.wording import (
     quoted,
     when,
 )
+from bot.domain.models import Body, Motion, Platform, Role, SessionStatus, VoteChoice
+from bot.domain.rules import CorrespondenceRules
+from bot.i18n import Translator
 from bot.transport.events import Choice, OutgoingMessage
+from bot.transport.security_log import RefusalKind
 from handlers.context import HandlerContext
 from handlers.routes import Routes
 from storage.repositories.correspondence_messages import MessagePurpose

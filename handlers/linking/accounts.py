@@ -6,9 +6,9 @@ from datetime import timedelta
 from html import escape
 
 from bot.domain.models import Platform
-from bot.transport.security_log import RefusalKind, input_kind
 from bot.linking.codes import RedeemStatus, normalise_code, redeem_code_in
 from bot.timeutil import format_local
+from bot.transport.security_log import RefusalKind, input_kind
 from handlers.context import HandlerContext
 from handlers.help import help_text
 from handlers.routes import Routes
@@ -63,7 +63,7 @@ async def link_account(ctx: HandlerContext, code_text: str) -> None:
         )
         return
     ctx.reply_text(escape(outcome.message(ctx._)))
-    if outcome.person is not None:
+    if outcome.person is not None and outcome.person.id is not None:
         ctx.person = outcome.person
         ctx.memberships = await ctx.repos.memberships.list_for_person(outcome.person.id)
         ctx.reply_text(await help_text(ctx))
@@ -90,12 +90,12 @@ async def list_linked(ctx: HandlerContext) -> None:
     lines: list[str] = []
     for membership in ctx.memberships:
         body = await ctx.repos.bodies.get(membership.body_id)
-        if body is None:
+        if body is None or body.id is None:
             continue
         lines.append(f"<b>{escape(body.name)}</b>")
         for seat in await ctx.repos.memberships.list_for_body(body.id):
             person = await ctx.repos.persons.get(seat.person_id)
-            if person is None:
+            if person is None or person.id is None:
                 continue
             platforms = sorted(
                 account.platform for account in await ctx.repos.accounts.list_for_person(person.id)

@@ -10,12 +10,12 @@ from html import escape
 from bot.domain.audit_chain import SYSTEM_ACTOR, person_actor
 from bot.domain.models import Platform, Role, Session, SessionStatus
 from bot.i18n import N_
-from bot.transport.security_log import RefusalKind, input_kind
 from bot.live.agenda import LIVE_SESSION_KINDS
 from bot.live.effects import Effects
 from bot.live.follow_up import after_commit
 from bot.live.wording import session_name, when
 from bot.transport.events import Choice, OutgoingMessage
+from bot.transport.security_log import RefusalKind, input_kind
 from handlers.context import HandlerContext
 
 PRESIDING_ROLES = frozenset({Role.CHAIR, Role.CLERK})  # the clerk may act for the chair

@@ -22,7 +22,6 @@ from bot.domain.models import (
     VoteKind,
 )
 from bot.domain.rules import RuleSet
-from bot.transport.security_log import RefusalKind, input_kind
 from bot.live import payloads
 from bot.live.agenda import load_agenda
 from bot.live.convening import (
@@ -42,14 +41,15 @@ from bot.live.drafts import (
     set_urgency,
 )
 from bot.live.invitation_wording import agenda_lines, session_facts
+from bot.live.outbox import send_invitations
 from bot.live.wording import majority_words, vote_kind_word
 from bot.timeutil import TimeInputError, parse_local_datetime
 from bot.transport.events import Choice, OutgoingMessage
+from bot.transport.security_log import RefusalKind, input_kind
 from handlers.context import HandlerContext
 from handlers.live.common import command
 from handlers.routes import Routes
 from storage.repositories.live_drafts import LiveDraft
-from bot.live.outbox import send_invitations
 
 MAX_TEXT = 2000
 MAX_MATERIAL_BYTES = 20 * 1024 * 1024

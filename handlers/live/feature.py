@@ -7,11 +7,11 @@ from bot.domain.models import Role
 from bot.feature import Feature
 from bot.live.cli import live
 from bot.live.schedule import FEATURE as LIVE_TIMERS
+from handlers.context import HandlerContext
 from handlers.live import chair as live_chair
 from handlers.live import clerk as live_clerk
 from handlers.live import convening as live_convene_flow
 from handlers.live import members as live_members
-from handlers.context import HandlerContext
 from handlers.live.common import command
 from handlers.routes import Routes
 

@@ -20,14 +20,18 @@ from bot.domain.models import (
     VoteChoice,
     VoteKind,
 )
-from bot.domain.rules import RuleSet
 from bot.domain.outcomes import ballot_is_valid
-from bot.transport.security_log import RefusalKind
+from bot.domain.rules import RuleSet
 from bot.live import payloads
 from bot.live.agenda import item_for_election, item_for_motion, load_agenda
 from bot.live.attendance import AnswerRefusal, record_answer, record_reason
 from bot.live.effects import Effects
-from bot.live.elections import ballot_candidates, cast_election_ballot, marks_from_mask
+from bot.live.elections import (
+    ballot_candidates,
+    cast_election_ballot,
+    first_letter,
+    marks_from_mask,
+)
 from bot.live.session_actions import member_present
 from bot.live.vote_actions import rule_set_of
 from bot.live.vote_wording import (
@@ -46,13 +50,13 @@ from bot.live.vote_wording import (
 from bot.live.voting import CastRefusal, cast_vote
 from bot.live.wording import choice_word, clock, session_name, when
 from bot.transport.events import OutgoingMessage
+from bot.transport.security_log import RefusalKind
 from handlers.context import HandlerContext
 from handlers.live.common import action_time, apply
 from handlers.routes import Routes
 from storage.repositories.live_elections import LiveElectionRound
 from storage.repositories.live_rounds import LiveRound
 from storage.repositories.live_sessions import AttendanceAnswer
-from bot.live.elections import first_letter
 
 PRESENT_WORDS = frozenset({"prisoten", "prisotna", "prisotni", "navzoc", "navzoca", "present"})
 
@@ -488,7 +492,7 @@ async def election_ask(ctx: HandlerContext, rest: str) -> None:
         election_confirm(
             election, number, live_round.round, live_round.stage, marked, mask, valid, ctx._,
             ballot=ballot, terms=secret_ballot_terms(rule_set, ctx._),
-        ),  # fmt: skip
+        ),
     )
 
 
@@ -515,7 +519,7 @@ async def election_cast(ctx: HandlerContext, rest: str) -> None:
         election_recorded(
             election, number, live_round.stage, marked, outcome.valid, at, outcome.receipt, ctx._,
             ballot=ballot,
-        )  # fmt: skip
+        )
     )
     apply(ctx, _panel_refresh(live_round.session_id))
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 from html import escape
 
 from bot.domain.models import Role
-from bot.transport.security_log import RefusalKind
 from bot.surveys.answering import Respondent, Step, SubmittedScreen, SurveyAnswering
 from bot.surveys.distribution import refresh_counts
+from bot.surveys.store import action_time, contacts_of, definition_of, organisation_for
 from bot.surveys.wording import (
     CHANGE,
     CHOOSE,
@@ -35,12 +35,12 @@ from bot.surveys.wording import (
     payload,
     render_screen,
 )
-from bot.surveys.store import action_time, contacts_of, definition_of, organisation_for
 from bot.transport.events import Choice, OutgoingMessage
-from handlers.surveys import secretariat as surveys_secretariat
+from bot.transport.security_log import RefusalKind
 from handlers.context import HandlerContext
 from handlers.help import command_prefix
 from handlers.routes import Routes
+from handlers.surveys import secretariat as surveys_secretariat
 from storage.records import SurveyStatus
 
 RESPONDENT_COMMANDS = ("ankete", "anketa", "surveys")

@@ -15,6 +15,13 @@ from pathlib import Path
 
 from bot.domain.survey_definition import reminder_times
 from bot.i18n import Translator
+from bot.outgoing import Outgoing, ToChat
+from bot.surveys.distribution import (
+    count_view,
+    deliver_invitations,
+    open_survey,
+    post_count_message,
+)
 from bot.surveys.report_document import (
     REPORT_FORMATS,
     ReportProblem,
@@ -22,23 +29,8 @@ from bot.surveys.report_document import (
     share_text,
     tallies,
 )
-from bot.surveys.schedule import announce_opened, schedule_survey
-from bot.surveys.distribution import (
-    count_view,
-    deliver_invitations,
-    open_survey,
-    post_count_message,
-)
-from bot.surveys.wording import (
-    CANCEL,
-    SEND,
-    Audience,
-    ParsedPayload,
-    local,
-    percent,
-    preview_message,
-)
 from bot.surveys.reports import load_report_data, render_survey_report
+from bot.surveys.schedule import announce_opened, schedule_survey
 from bot.surveys.store import (
     MAX_DEFINITION_BYTES,
     check_definition,
@@ -50,8 +42,16 @@ from bot.surveys.store import (
     store_survey,
     surveys_of_body,
 )
+from bot.surveys.wording import (
+    CANCEL,
+    SEND,
+    Audience,
+    ParsedPayload,
+    local,
+    percent,
+    preview_message,
+)
 from bot.transport.events import OutgoingFile, OutgoingMessage
-from bot.outgoing import Outgoing, ToChat
 from handlers.context import HandlerContext
 from handlers.help import command_prefix
 from handlers.routes import Routes

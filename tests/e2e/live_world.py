@@ -16,10 +16,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.i18n import Translator
-from bot.runtime import Runtime
 from bot.live.convening import ConveningSpec, convene
 from bot.live.convening_file import parse_convening
 from bot.live.schedule import sweep
+from bot.runtime import Runtime
 from bot.timeutil import LJUBLJANA
 from bot.transport.telegram import TelegramTransport
 from tests.support.fake_telegram import FakeTelegram
@@ -131,7 +131,7 @@ def assert_no_link_between_members_and_choices(
         rows = [line for line in dump if receipt in line]
         # The ballot itself, and its entry as counted at the close (naming nobody): nowhere else.
         assert len(rows) == 2, rows
-        (ballot,) = [row for row in rows if row.startswith('INSERT INTO "secret_ballots"')]
+        (_ballot,) = [row for row in rows if row.startswith('INSERT INTO "secret_ballots"')]
         (counted,) = [row for row in rows if row.startswith('INSERT INTO "audit_log"')]
         assert "'secret_ballot_counted'" in counted and "'system'" in counted, counted
     assert not [line for line in dump if line.startswith('INSERT INTO "sealed_ballots"')]

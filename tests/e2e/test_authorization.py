@@ -52,21 +52,21 @@ import pytest_asyncio
 from nio import AsyncClient, JoinResponse, RoomCreateResponse
 
 from bot.assembly import matrix_welcome_check
-from bot.domain.models import MotionCategory, Platform, VoteChoice
-from bot.runtime import Runtime
-from bot.transport.security_log import LOGGER_NAME, RefusalKind
 from bot.correspondence.create import (
     MaterialDraft,
     MotionDraft,
     SessionDraft,
     store_ready_session,
 )
-from bot.correspondence.schedule import correspondence_feature
 from bot.correspondence.invitations import rules_of
+from bot.correspondence.schedule import correspondence_feature
 from bot.correspondence.voting import Refusal, Refused, ballot
+from bot.domain.models import MotionCategory, Platform, VoteChoice
 from bot.linking.codes import issue_codes
+from bot.runtime import Runtime
 from bot.transport.events import ChatRef, ChoiceMade, IncomingEvent, MessageRef, Sender
 from bot.transport.matrix.adapter import MatrixTransport
+from bot.transport.security_log import LOGGER_NAME, RefusalKind
 from bot.transport.telegram import TelegramTransport
 from storage.database import Database
 from storage.repositories.correspondence_progress import Source
@@ -906,7 +906,7 @@ async def test_a_copy_the_bot_has_no_record_of_loses_its_buttons_when_pressed(
     session_id = await bot.council_session()
     copy = await bot.showing(marko, "ZA")
     async with bot.db.transaction() as repos:  # as if the record had never been written
-        await repos.sent_messages._run(  # noqa: SLF001 - the crash the test stands in for
+        await repos.sent_messages._run(  # the crash the test stands in for
             "DELETE FROM sent_messages WHERE message_id = ?", (str(copy.message_id),)
         )
     await bot.fake.user_presses_labelled(marko, copy.message_id, "ZA")

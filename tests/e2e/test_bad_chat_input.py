@@ -24,8 +24,8 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from bot.runtime import Runtime
 from bot.correspondence.create import MAX_MATERIAL_BYTES
+from bot.runtime import Runtime
 from bot.surveys.store import MAX_DEFINITION_BYTES
 from bot.transport.telegram import TelegramTransport
 from handlers.context import HandlerContext

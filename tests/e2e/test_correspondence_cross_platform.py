@@ -24,9 +24,9 @@ import pytest_asyncio
 from click.testing import CliRunner
 
 from bot.cli import main
-from bot.domain.models import MotionCategory, SessionStatus, VoteChoice
 from bot.correspondence.create import MotionDraft, SessionDraft, store_ready_session
 from bot.correspondence.schedule import correspondence_feature
+from bot.domain.models import MotionCategory, SessionStatus, VoteChoice
 from bot.linking.codes import issue_codes
 from bot.timeutil import format_local
 from storage.repositories.correspondence_outcomes import StoredOutcome

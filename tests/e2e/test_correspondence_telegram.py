@@ -17,8 +17,6 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from bot.domain.models import MotionCategory, SessionStatus, VoteChoice
-from bot.runtime import Runtime
 from bot.correspondence.create import (
     MaterialDraft,
     MotionDraft,
@@ -26,6 +24,8 @@ from bot.correspondence.create import (
     store_ready_session,
 )
 from bot.correspondence.schedule import correspondence_feature
+from bot.domain.models import MotionCategory, SessionStatus, VoteChoice
+from bot.runtime import Runtime
 from bot.transport.telegram import TelegramTransport
 from storage.repositories.correspondence_progress import Source
 from tests.support.fake_telegram import FakeMessage, FakeTelegram, FakeUser

@@ -24,8 +24,8 @@ from bot.i18n import Translator
 from bot.live.agenda import roll
 from bot.live.convening import ConveningSpec, convene
 from bot.live.convening_file import parse_convening
-from bot.live.schedule import sweep
 from bot.live.minutes_delivery import render_minutes
+from bot.live.schedule import sweep
 from tests.e2e.live_world import (
     CHAIR,
     CLERK,

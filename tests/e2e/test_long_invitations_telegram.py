@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from bot.domain.models import MotionCategory
 from bot.correspondence.create import MotionDraft, SessionDraft, store_ready_session
+from bot.domain.models import MotionCategory
 from bot.transport.html_text import text_length
 from storage.repositories.correspondence_progress import Source
 from tests.e2e.test_correspondence_telegram import (

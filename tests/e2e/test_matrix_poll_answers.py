@@ -15,9 +15,9 @@ import pytest
 from nio import AsyncClient, RoomCreateResponse, RoomMessageText, RoomSendResponse
 
 from bot.domain.models import Platform
-from bot.transport.security_log import LOGGER_NAME, RefusalKind
 from bot.transport.events import ChatRef, Choice, OutgoingMessage
 from bot.transport.matrix.content import POLL_START_TYPE, poll_start_content
+from bot.transport.security_log import LOGGER_NAME, RefusalKind
 from tests.e2e.conftest import MatrixUsers
 from tests.e2e.matrix_kit import (
     Bot,

@@ -27,6 +27,7 @@ from nio import (
 from nio.crypto import decrypt_attachment
 
 from bot.domain.models import Platform
+from bot.transport.credentials import CredentialsRefused
 from bot.transport.events import (
     Capability,
     ChatRef,
@@ -36,7 +37,6 @@ from bot.transport.events import (
     OutgoingMessage,
 )
 from bot.transport.matrix.adapter import MatrixTransport
-from bot.transport.credentials import CredentialsRefused
 from tests.e2e.conftest import DEFAULT_PASSWORD, MatrixUsers
 from tests.e2e.matrix_kit import (
     ENCRYPTION_STATE,

@@ -258,9 +258,11 @@ async def test_webhook_mode_receives_updates_only_with_the_secret(world: RosterW
 
             # A caller without the secret is turned away and changes nothing.
             forged = {"update_id": 99_999, "message": {"message_id": 1, "date": 0, "chat": {"id": 672, "type": "private"}, "from": {"id": 672, "is_bot": False, "first_name": "X"}, "text": "/pomoc"}}
-            async with aiohttp.ClientSession() as http:
-                async with http.post(f"http://127.0.0.1:{port}/telegram", json=forged) as response:
-                    assert response.status == 403
+            async with (
+                aiohttp.ClientSession() as http,
+                http.post(f"http://127.0.0.1:{port}/telegram", json=forged) as response,
+            ):
+                assert response.status == 403
             assert not await world.db.read.processed_updates.seen(Platform.TELEGRAM, "99999")
         finally:
             await runtime.stop()

@@ -301,7 +301,7 @@ async def test_no_ordering_of_the_files_pairs_ballots_with_voters(tmp_path: Path
         for receipt in round_.choice_of_receipt:
             assert receipt.encode() not in everything
         # ... and its sealed records are all of one size.
-        sizes = await db.read.secret_ballots._all(  # noqa: SLF001 - the attacker's own query
+        sizes = await db.read.secret_ballots._all(  # the attacker's own query
             "SELECT DISTINCT length(sealed) AS size FROM sealed_ballots "
             "WHERE vote = ? AND target_id = ?",
             round_.key[:2],
@@ -362,4 +362,4 @@ async def test_a_closed_round_leaves_no_log_behind(tmp_path: Path) -> None:
             await repos.rounds.close(item.id, 1, at(1))
         assert wal.stat().st_size == 0
         assert len(await db.read.secret_ballots.ballots(item.id, 1)) == 5
-        assert await db.read.secret_ballots._all("SELECT * FROM sealed_ballots") == []  # noqa: SLF001
+        assert await db.read.secret_ballots._all("SELECT * FROM sealed_ballots") == []

@@ -15,8 +15,6 @@ from bot.domain.models import (
     SessionMode,
     VoteKind,
 )
-from bot.messenger import Messenger
-from bot.scheduler import Scheduler
 from bot.live.convening import (
     CandidateSpec,
     ConveningSpec,
@@ -26,6 +24,8 @@ from bot.live.convening import (
 )
 from bot.live.presence import confirm_presence
 from bot.live.session_actions import open_session
+from bot.messenger import Messenger
+from bot.scheduler import Scheduler
 from storage.database import Database
 from tests.storage.factories import council
 

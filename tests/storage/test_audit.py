@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+from bot.audit.trail import Anchor, chain_head, verify
 from bot.cli import main
 from bot.domain.audit_chain import (
     GENESIS_HASH,
@@ -31,7 +32,6 @@ from bot.domain.models import (
     VoteChoice,
     VoteKind,
 )
-from bot.audit.trail import Anchor, chain_head, verify
 from storage.database import Database
 from storage.errors import DuplicateReceipt, DuplicateVote
 from storage.repositories import Repositories

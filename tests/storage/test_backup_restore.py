@@ -14,7 +14,7 @@ import pytest
 from bot.domain.models import Candidate, Election, Platform, Vote, VoteChoice, VoteKind
 from storage.database import Database, backup_file
 from tests.storage.factories import at, motion
-from tests.storage.test_tamper import Flows, flows, sejabot  # noqa: F401 - the fixture
+from tests.storage.test_tamper import Flows, flows, sejabot
 from tests.support.keys import TEST_KEYS
 
 
@@ -37,7 +37,7 @@ async def roll_call_and_runoff(flows: Flows) -> None:
                     Candidate(None, 0, "Bor", "Zupan"),
                     Candidate(None, 0, "Cene", "Hrast"),
                 ),
-            )  # fmt: skip
+            )
         )
         a, b, c = (candidate.id for candidate in election.candidates)
         for round_, votes in ((1, ([a], [b], [c], [a])), (2, ([a], [b], [a], [a]))):
@@ -65,7 +65,7 @@ async def counts(path: Path) -> dict[str, int]:
     async with await Database.open(path, TEST_KEYS) as db:
         table_counts = {}
         for table in COUNTED_TABLES:
-            rows = await db.read.audit._all(f"SELECT COUNT(*) AS n FROM {table}")  # noqa: SLF001
+            rows = await db.read.audit._all(f"SELECT COUNT(*) AS n FROM {table}")
             table_counts[table] = int(rows[0]["n"])
         return table_counts
 

@@ -10,6 +10,26 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.app import App
+from bot.audit.trail import verify
+from bot.correspondence.closing import announce_results, close_due_sessions, close_session
+from bot.correspondence.create import MotionDraft, SessionDraft, store_ready_session
+from bot.correspondence.invitations import rules_of
+from bot.correspondence.minutes import (
+    build_minutes,
+    delivery_and_votes_table,
+    gather_minutes,
+)
+from bot.correspondence.outbox import open_session
+from bot.correspondence.reminders import remind_session
+from bot.correspondence.voting import (
+    Ballot,
+    Refusal,
+    Refused,
+    ballot,
+    cast_vote,
+    confirm_delivery,
+    quorum_just_reached,
+)
 from bot.domain.models import (
     Body,
     BodyKind,
@@ -28,28 +48,8 @@ from bot.domain.models import (
 from bot.domain.outcomes import MotionReason
 from bot.i18n import Translator
 from bot.messenger import Messenger
-from bot.correspondence.minutes import (
-    build_minutes,
-    delivery_and_votes_table,
-    gather_minutes,
-)
 from bot.reports.render_text import to_markdown
 from bot.scheduler import Scheduler
-from bot.audit.trail import verify
-from bot.correspondence.closing import announce_results, close_due_sessions, close_session
-from bot.correspondence.create import MotionDraft, SessionDraft, store_ready_session
-from bot.correspondence.invitations import rules_of
-from bot.correspondence.outbox import open_session
-from bot.correspondence.reminders import remind_session
-from bot.correspondence.voting import (
-    Ballot,
-    Refusal,
-    Refused,
-    ballot,
-    cast_vote,
-    confirm_delivery,
-    quorum_just_reached,
-)
 from storage.database import Database
 from storage.repositories.correspondence_progress import Source
 from storage.repositories.correspondence_reminders import ReminderOutcome

@@ -367,7 +367,7 @@ async def test_a_transaction_cancelled_while_it_begins_leaves_no_transaction_beh
                 await asyncio.sleep(10)
 
         task = asyncio.create_task(writer())
-        while db._writing_task is not task:  # noqa: SLF001 - the lock is taken, BEGIN is queued
+        while db._writing_task is not task:  # the lock is taken, BEGIN is queued
             await asyncio.sleep(0)
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):

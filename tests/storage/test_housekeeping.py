@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.domain.models import Platform
-from bot.runtime import Runtime
 from bot.housekeeping import JOB_ID, PROCESSED_UPDATES_KEPT, SENT_MESSAGES_KEPT
+from bot.runtime import Runtime
 from storage.database import Database
 
 NOW = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)

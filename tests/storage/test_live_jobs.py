@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.app import App
+from bot.live.follow_up import DEADLINE_JOB_PREFIX, real_moment, schedule_deadline
 from bot.messenger import Messenger
 from bot.scheduler import Scheduler
-from bot.live.follow_up import DEADLINE_JOB_PREFIX, real_moment, schedule_deadline
 from bot.timeutil import utc_now
 from storage.database import Database
 

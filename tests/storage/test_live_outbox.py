@@ -14,8 +14,6 @@ from docx import Document as WordDocument
 from bot.app import App
 from bot.domain.models import Platform, VoteChoice
 from bot.i18n import Translator
-from bot.messenger import Messenger
-from bot.scheduler import Scheduler
 from bot.live.agenda import load_agenda
 from bot.live.attendance import attendance_overview, record_answer, record_reason
 from bot.live.minutes_delivery import render_minutes
@@ -23,6 +21,8 @@ from bot.live.outbox import send_invitations, send_reminders
 from bot.live.presence import confirm_presence
 from bot.live.vote_actions import finish_round
 from bot.live.voting import cast_vote, open_vote
+from bot.messenger import Messenger
+from bot.scheduler import Scheduler
 from bot.transport.events import Capability, ChatRef, MessageRef, OutgoingMessage
 from storage.database import Database
 from storage.repositories.live_rounds import ClosedBy

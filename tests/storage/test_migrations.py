@@ -193,23 +193,23 @@ async def test_version_8_turns_recorded_secret_choices_into_stems(tmp_path: Path
         await connection.execute("PRAGMA foreign_keys=ON")
         await migrate(connection, path, up_to_7)
         statements = [
-            "INSERT INTO bodies (id, slug, name, kind, rule_set) "
-            "VALUES (1, 'svet', 'Občinski svet', 'council', 'gornji-grad-2016')",
-            "INSERT INTO sessions (id, body_id, kind, title, mode, status, created_at) VALUES "
-            "(1, 1, 'regular', 'Seja', 'hybrid', 'open', '2026-11-22T08:00:00.000000+00:00')",
-            "INSERT INTO motions (id, session_id, position, title, resolution, category, "
+            ("INSERT INTO bodies (id, slug, name, kind, rule_set) "
+            "VALUES (1, 'svet', 'Občinski svet', 'council', 'gornji-grad-2016')"),
+            ("INSERT INTO sessions (id, body_id, kind, title, mode, status, created_at) VALUES "
+            "(1, 1, 'regular', 'Seja', 'hybrid', 'open', '2026-11-22T08:00:00.000000+00:00')"),
+            ("INSERT INTO motions (id, session_id, position, title, resolution, category, "
             "vote_kind, majority) VALUES "
             "(5, 1, 1, 'Javna', 'Sklep', 'general', 'public', 'simple'), "
-            "(6, 1, 2, 'Tajna', 'Sklep', 'general', 'secret', 'simple')",
-            "INSERT INTO sent_messages VALUES "
+            "(6, 1, 2, 'Tajna', 'Sklep', 'general', 'secret', 'simple')"),
+            ("INSERT INTO sent_messages VALUES "
             "('telegram', '7001', '1', '2026-11-22T08:00:00.000000+00:00'), "
             "('telegram', '7001', '2', '2026-11-22T08:00:00.000000+00:00'), "
-            "('telegram', '7001', '3', '2026-11-22T08:00:00.000000+00:00')",
-            "INSERT INTO sent_message_choices VALUES "
+            "('telegram', '7001', '3', '2026-11-22T08:00:00.000000+00:00')"),
+            ("INSERT INTO sent_message_choices VALUES "
             "('telegram', '7001', '1', 'lvc:5:1:za', TRUE), "
             "('telegram', '7001', '2', 'lvc:6:1:proti', FALSE), ('telegram', '7001', '2', 'lvn:6:1', FALSE), "
             "('telegram', '7001', '3', 'lex:2:1:5', TRUE), ('telegram', '7001', '3', 'lex:2:1:4', FALSE), "
-            "('telegram', '7001', '3', 'les:2:1:5', TRUE)",
+            "('telegram', '7001', '3', 'les:2:1:5', TRUE)"),
         ]  # fmt: skip
         for statement in statements:
             await connection.execute(statement)
@@ -282,24 +282,24 @@ async def test_version_10_keeps_every_ballot_and_makes_backups_of_elections_work
         await connection.execute("PRAGMA foreign_keys=ON")
         await migrate(connection, path, up_to_9)
         statements = [
-            "INSERT INTO bodies (id, slug, name, kind, rule_set) "
-            "VALUES (1, 'svet', 'Občinski svet', 'council', 'gornji-grad-2016')",
-            "INSERT INTO sessions (id, body_id, kind, title, mode, status, created_at) VALUES "
-            "(1, 1, 'regular', 'Seja', 'hybrid', 'open', '2026-11-22T08:00:00.000000+00:00')",
-            "INSERT INTO motions (id, session_id, position, title, resolution, category, "
-            "vote_kind, majority) VALUES (6, 1, 1, 'Tajna', 'Sklep', 'general', 'secret', 'simple')",
-            "INSERT INTO vote_rounds (motion_id, round, vote_kind, opened_at) "
-            "VALUES (6, 1, 'secret', '2026-11-22T08:00:00.000000+00:00')",
+            ("INSERT INTO bodies (id, slug, name, kind, rule_set) "
+            "VALUES (1, 'svet', 'Občinski svet', 'council', 'gornji-grad-2016')"),
+            ("INSERT INTO sessions (id, body_id, kind, title, mode, status, created_at) VALUES "
+            "(1, 1, 'regular', 'Seja', 'hybrid', 'open', '2026-11-22T08:00:00.000000+00:00')"),
+            ("INSERT INTO motions (id, session_id, position, title, resolution, category, "
+            "vote_kind, majority) VALUES (6, 1, 1, 'Tajna', 'Sklep', 'general', 'secret', 'simple')"),
+            ("INSERT INTO vote_rounds (motion_id, round, vote_kind, opened_at) "
+            "VALUES (6, 1, 'secret', '2026-11-22T08:00:00.000000+00:00')"),
             "INSERT INTO secret_ballots VALUES ('AAAA', 6, 1, 'za'), ('BBBB', 6, 1, 'proti')",
-            "INSERT INTO elections (id, session_id, title, posts, vote_kind) "
-            "VALUES (2, 1, 'Podžupan', 1, 'secret')",
-            "INSERT INTO candidates (id, election_id, name, surname) "
-            "VALUES (4, 2, 'Ana', 'Kos'), (5, 2, 'Bor', 'Zupan')",
-            "INSERT INTO election_rounds (election_id, round, opened_at) "
-            "VALUES (2, 1, '2026-11-22T08:00:00.000000+00:00')",
+            ("INSERT INTO elections (id, session_id, title, posts, vote_kind) "
+            "VALUES (2, 1, 'Podžupan', 1, 'secret')"),
+            ("INSERT INTO candidates (id, election_id, name, surname) "
+            "VALUES (4, 2, 'Ana', 'Kos'), (5, 2, 'Bor', 'Zupan')"),
+            ("INSERT INTO election_rounds (election_id, round, opened_at) "
+            "VALUES (2, 1, '2026-11-22T08:00:00.000000+00:00')"),
             "INSERT INTO election_ballots VALUES ('CCCC', 2, 1, TRUE), ('DDDD', 2, 1, TRUE)",
-            "INSERT INTO election_ballot_marks (receipt, election_id, candidate_id) "
-            "VALUES ('CCCC', 2, 4), ('DDDD', 2, 5)",
+            ("INSERT INTO election_ballot_marks (receipt, election_id, candidate_id) "
+            "VALUES ('CCCC', 2, 4), ('DDDD', 2, 5)"),
         ]  # fmt: skip
         for statement in statements:
             await connection.execute(statement)

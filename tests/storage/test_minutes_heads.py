@@ -10,17 +10,17 @@ from datetime import datetime
 import pytest
 
 from bot.app import App
+from bot.audit.trail import closing_head, describe_discrepancy, verify
+from bot.correspondence.closing import close_due_sessions, result_html
+from bot.correspondence.minutes import build_minutes, gather_minutes
+from bot.correspondence.tally import load_tally
 from bot.domain.audit_chain import ChainHead, entry_hash
 from bot.domain.audit_findings import FactTable, Mismatch
 from bot.domain.models import VoteChoice
 from bot.i18n import Translator
-from bot.correspondence.minutes import build_minutes, gather_minutes
 from bot.reports.render_text import to_markdown
-from bot.audit.trail import closing_head, describe_discrepancy, verify
-from bot.correspondence.closing import close_due_sessions, result_html
-from bot.correspondence.tally import load_tally
 from storage.database import Database
-from tests.storage.test_correspondence_services import (  # noqa: F401  (fixtures)
+from tests.storage.test_correspondence_services import (
     DEADLINE,
     GRACE,
     app,
@@ -94,8 +94,8 @@ async def test_a_regeneration_after_the_trail_was_rewritten_says_so(
                         '{"reason":"chair"}', entry.prev_hash)  # fmt: skip
     rewrite(db.path, [
         f"DELETE FROM audit_log WHERE seq > {head.seq}",
-        f"UPDATE audit_log SET details = '{{\"reason\":\"chair\"}}', hash = '{forged}', "
-        f"mac = NULL WHERE seq = {head.seq}",
+        (f"UPDATE audit_log SET details = '{{\"reason\":\"chair\"}}', hash = '{forged}', "
+        f"mac = NULL WHERE seq = {head.seq}"),
     ])  # fmt: skip
     text = await minutes_text(app, session_id, clock())
     assert f"Revizijska sled: zapis {head.seq}, {head.hash[:16]}…" in text  # the head as made

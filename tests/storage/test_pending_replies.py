@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from bot import reply_outbox
 from bot.domain.models import Platform
+from bot.outgoing import Outgoing, ToChat, ToEdit, ToPerson
 from bot.runtime import Runtime
 from bot.transport.base import EventSink
 from bot.transport.events import (
@@ -17,7 +18,6 @@ from bot.transport.events import (
     OutgoingFile,
     OutgoingMessage,
 )
-from bot.outgoing import Outgoing, ToChat, ToEdit, ToPerson
 from storage.database import Database
 from storage.repositories import Repositories
 from tests.storage.factories import council

@@ -9,8 +9,8 @@ import sqlite3
 import pytest
 
 from bot.domain.models import VoteChoice, VoteKind
-from storage.database import Database
 from bot.server_keys import ServerKeys, new_secret_key
+from storage.database import Database
 from storage.errors import (
     DuplicateReceipt,
     DuplicateVote,
@@ -159,7 +159,7 @@ def test_receipts_are_random_and_readable() -> None:
 async def test_a_sealed_ballot_survives_a_kill_and_is_counted_at_the_close(
     db: Database, tmp_path
 ) -> None:
-    item, (ana, bor) = await secret_round(db, members=2)
+    item, (ana, _bor) = await secret_round(db, members=2)
     async with db.transaction() as repos:
         ballot = await repos.secret_ballots.cast(item.id, 1, ana.id, VoteChoice.PROTI, "R-ANA")
     # The files exactly as a SIGKILL would leave them: committed, never closed or checkpointed.
@@ -180,10 +180,9 @@ async def test_sealed_ballots_need_the_key_they_were_sealed_with(db: Database, t
     async with db.transaction() as repos:
         await repos.secret_ballots.cast(item.id, 1, ana.id, VoteChoice.ZA, "R-1")
     await db.close()
-    async with await Database.open(db.path) as keyless:
-        async with keyless.transaction() as repos:
-            with pytest.raises(ServerKeysMissing):
-                await repos.secret_ballots.cast(item.id, 1, ana.id + 1, VoteChoice.ZA, "R-2")
+    async with await Database.open(db.path) as keyless, keyless.transaction() as repos:
+        with pytest.raises(ServerKeysMissing):
+            await repos.secret_ballots.cast(item.id, 1, ana.id + 1, VoteChoice.ZA, "R-2")
     other = ServerKeys.from_secret(new_secret_key())
     async with await Database.open(db.path, other) as wrong:
         with pytest.raises(SealedBallotUnreadable) as refused:

@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from bot.cli import main
 from bot.audit.cli import parse_anchor
+from bot.audit.trail import anchor_text, result_head_line
+from bot.cli import main
 from bot.domain.audit_chain import AuditKind, ChainHead, entry_hash
 from bot.domain.models import (
     Attendance,
@@ -32,7 +33,6 @@ from bot.domain.models import (
 )
 from bot.i18n import Translator
 from bot.server_keys import SECRET_KEY_ENV
-from bot.audit.trail import anchor_text, result_head_line
 from storage.database import Database
 from storage.records import Survey, SurveyAnswer
 from tests.storage.factories import at, correspondence_session, council, motion
@@ -103,7 +103,7 @@ async def _populate(path: Path) -> Flows:
         election = await repos.elections.add(
             Election(None, session.id, "Podžupan", candidates=(
                 Candidate(None, 0, "Ana", "Kos"), Candidate(None, 0, "Bor", "Zupan"),
-            ))  # fmt: skip
+            ))
         )
         candidates = tuple(c.id for c in election.candidates)
         await repos.elections.open_round(election.id, at(16))

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from bot.audit.trail import describe_break, minutes_line
 from bot.domain.audit_chain import (
     EMPTY_HEAD,
     GENESIS_HASH,
@@ -27,7 +28,6 @@ from bot.domain.audit_chain import (
     verify_chain,
 )
 from bot.i18n import Translator
-from bot.audit.trail import describe_break, minutes_line
 
 T0 = datetime(2026, 11, 18, 11, 0, tzinfo=UTC)
 

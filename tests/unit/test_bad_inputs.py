@@ -20,11 +20,11 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot.correspondence.session_file import read_session_file
 from bot.domain.roster_csv import parse_roster
 from bot.domain.rules_loader import PRESET_DIR, RuleSetError, load_rule_set, parse_rule_set
 from bot.domain.survey_definition import AnswerProblem, parse_definition, read_typed_answer
 from bot.i18n import Translator
-from bot.correspondence.session_file import read_session_file
 from bot.linking.codes import normalise_code
 from bot.live.convening_file import parse_convening
 from bot.surveys.store import check_definition

@@ -12,8 +12,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from bot.cli import main
-from bot.linking.cli import roster
 from bot.domain.models import Platform
+from bot.linking.cli import roster
 from bot.linking.codes import redeem_code
 from bot.timeutil import utc_now
 from storage.database import Database

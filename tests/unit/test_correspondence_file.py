@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bot.correspondence.session_file import parse_session_mapping, read_session_file
 from bot.domain.models import MotionCategory
 from bot.i18n import Translator
-from bot.correspondence.session_file import parse_session_mapping, read_session_file
 
 NOW = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)
 _ = Translator("sl")

@@ -10,22 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.domain.models import (
-    Body,
-    BodyKind,
-    Motion,
-    MotionCategory,
-    Platform,
-    Session,
-    SessionKind,
-    SessionStatus,
-    Vote,
-    VoteChoice,
-)
-from bot.domain.outcomes import MotionReason
-from bot.domain.rules import Basis, Comparison, CorrespondenceAdoption, Threshold
-from bot.domain.rules_loader import load_named_rule_set
-from bot.i18n import Translator
 from bot.correspondence.create import (
     SESSION_TITLE,
     MaterialDraft,
@@ -48,6 +32,22 @@ from bot.correspondence.payloads import (
 from bot.correspondence.reminders import due_reminders, reminder_plan
 from bot.correspondence.voting import decisive_time, platform_stamped
 from bot.correspondence.wording import adoption_sentence, quorum_sentence, threshold_phrase
+from bot.domain.models import (
+    Body,
+    BodyKind,
+    Motion,
+    MotionCategory,
+    Platform,
+    Session,
+    SessionKind,
+    SessionStatus,
+    Vote,
+    VoteChoice,
+)
+from bot.domain.outcomes import MotionReason
+from bot.domain.rules import Basis, Comparison, CorrespondenceAdoption, Threshold
+from bot.domain.rules_loader import load_named_rule_set
+from bot.i18n import Translator
 from bot.transport.events import ChatRef, ChoiceMade, IncomingEvent, Sender
 from storage.repositories.correspondence_outcomes import StoredOutcome
 

@@ -33,6 +33,7 @@ from nio import Event, MatrixRoom
 from nio.events.room_events import RoomMessage
 from telegram import Update
 
+from bot.correspondence.session_file import parse_session_mapping
 from bot.domain.models import Platform
 from bot.domain.roster_csv import ParsedRoster, parse_roster, parse_roster_text
 from bot.domain.rules_loader import PRESET_DIR, RuleSetError, load_rule_set, parse_rule_set
@@ -46,7 +47,6 @@ from bot.domain.survey_definition import (
     read_typed_answer,
 )
 from bot.i18n import Translator, catalog
-from bot.correspondence.session_file import parse_session_mapping
 from bot.linking.codes import CODE_ALPHABET, CODE_LENGTH, normalise_code
 from bot.live.convening_file import parse_convening
 from bot.timeutil import (

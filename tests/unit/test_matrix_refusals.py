@@ -8,8 +8,8 @@ from types import SimpleNamespace
 import pytest
 from nio import ErrorResponse
 
-from bot.transport.matrix import outgoing as matrix_outgoing
 from bot.transport.html_text import html_to_plain
+from bot.transport.matrix import outgoing as matrix_outgoing
 from bot.transport.matrix.content import fits, text_content
 from bot.transport.matrix.outgoing import text_parts
 from bot.transport.matrix.sending import (

@@ -62,7 +62,7 @@ def test_required_count_is_the_least_count_meeting_the_threshold() -> None:
                 threshold = Threshold(
                     Basis.VOTES_CAST, Fraction(numerator, denominator), comparison
                 )
-                for base in range(0, MAX_MEMBERS + 1):
+                for base in range(MAX_MEMBERS + 1):
                     meeting = [k for k in range(base + 2) if satisfies(threshold, k, base)]
                     assert required_count(threshold, base) == meeting[0], (threshold, base)
 

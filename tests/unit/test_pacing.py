@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 
 import pytest
@@ -23,7 +24,7 @@ async def _send(pacer: ChatPacer, chat: str, log: list[tuple[str, float, float]]
 async def test_sends_into_one_chat_are_spaced_from_the_end_of_the_previous() -> None:
     pacer, log = ChatPacer(INTERVAL), []
     await asyncio.gather(*(_send(pacer, "7", log) for _ in range(4)))
-    for (_, _, previous_end), (_, began, _) in zip(log, log[1:], strict=False):
+    for (_, _, previous_end), (_, began, _) in itertools.pairwise(log):
         assert began - previous_end >= INTERVAL * 0.99
 
 

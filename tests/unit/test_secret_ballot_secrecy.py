@@ -344,7 +344,7 @@ def test_a_store_written_with_nios_default_key_is_re_encrypted_and_still_loads(
         store.database.close()
     old = DefaultStore(USER, DEVICE, str(folder), pickle_key=NIO_DEFAULT_PICKLE_KEY)
     try:
-        with pytest.raises(Exception):  # noqa: B017, PT011 - vodozemac's own exception types
+        with pytest.raises(Exception):  # noqa: B017 - vodozemac's own exception types
             old.load_account()  # the default key no longer opens it
     finally:
         old.database.close()

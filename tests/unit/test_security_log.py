@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.domain.models import Platform
-from bot.transport.security_log import LOGGER_NAME, RefusalKind, input_kind, refused
 from bot.transport.events import ChatRef, ChoiceMade, IncomingEvent, Sender
+from bot.transport.security_log import LOGGER_NAME, RefusalKind, input_kind, refused
 
 
 def test_a_refusal_is_one_warning_with_its_fields(caplog: pytest.LogCaptureFixture) -> None:

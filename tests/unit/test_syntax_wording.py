@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot.correspondence.session_file import read_session_file
 from bot.domain.rules_loader import RuleSetError, load_rule_set
 from bot.domain.survey_definition import parse_definition
 from bot.domain.syntax_wording import toml_detail, yaml_detail
 from bot.i18n import Phrase, Translator
-from bot.correspondence.session_file import read_session_file
 from bot.live.convening_file import parse_convening
 
 NOW = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)

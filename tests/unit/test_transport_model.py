@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from bot.domain.models import Platform
-from bot.transport.events import Capability, Choice, OutgoingFile, OutgoingMessage, UnsupportedCapability
+from bot.transport.events import (
+    Capability,
+    Choice,
+    OutgoingFile,
+    OutgoingMessage,
+    UnsupportedCapability,
+)
 from bot.transport.html_text import html_to_plain, split_html
 from bot.transport.matrix.adapter import MatrixTransport
 from bot.transport.telegram import TelegramTransport

@@ -78,7 +78,7 @@ MAX_SYNC_BACKOFF_SECONDS = 60.0
 STOP_FLUSH_SECONDS = 30.0
 
 
-class _SyncingClient(AsyncClient):  # type: ignore[misc]  # nio ships no type hints
+class _SyncingClient(AsyncClient):  # nio ships no type hints: AsyncClient is Any to mypy
     """nio's client with one hook: ``after_sync`` runs once a sync batch has been handled.
 
     ``handling`` is held while a batch is handled, so stopping never cuts a batch in half.

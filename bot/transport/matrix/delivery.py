@@ -46,13 +46,13 @@ from nio import (
 )
 
 from bot.domain.models import Platform
-from bot.transport.security_log import RefusalKind, input_kind, refused
 from bot.transport.base import EventSink
 from bot.transport.events import IncomingEvent
 from bot.transport.matrix.incoming import IncomingReader, PollNotice
 from bot.transport.matrix.outbox import RoomOutbox
 from bot.transport.matrix.rooms import ServerPolicy
 from bot.transport.matrix.sending import trust_devices_on_first_use
+from bot.transport.security_log import RefusalKind, input_kind, refused
 
 log = logging.getLogger(__name__)
 

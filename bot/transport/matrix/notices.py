@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from bot.domain.models import Platform
 from bot.i18n import N_, Translator
-from bot.transport.security_log import RefusalKind, refused
 from bot.transport.events import OutgoingMessage
 from bot.transport.matrix.incoming import NoticeReason, PollNotice
 from bot.transport.matrix.outgoing import OutgoingMessages
+from bot.transport.security_log import RefusalKind, refused
 
 NOTICE_TEXTS = {
     NoticeReason.UNREADABLE: N_(

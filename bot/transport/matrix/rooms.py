@@ -40,7 +40,6 @@ from nio import (
 
 from bot.domain.models import Platform
 from bot.i18n import N_, Translator
-from bot.transport.security_log import RefusalKind, refused
 from bot.transport.matrix.content import MEGOLM_ALGORITHM
 from bot.transport.matrix.sending import (
     ROOM_WAIT_SECONDS,
@@ -49,6 +48,7 @@ from bot.transport.matrix.sending import (
     SyncSignal,
     with_retries,
 )
+from bot.transport.security_log import RefusalKind, refused
 
 log = logging.getLogger(__name__)
 

@@ -175,7 +175,7 @@ async def with_retries(
                 raise MatrixTransportError(
                     f"Could not {action}: {network_error}"
                 ) from network_error
-            reason = f"{type(network_error).__name__}: {network_error}"
+            reason: str | None = f"{type(network_error).__name__}: {network_error}"
         else:
             if not isinstance(result, ErrorResponse):
                 return result

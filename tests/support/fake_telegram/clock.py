@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 
-def unix_time(moment: datetime | float | int) -> int:
+def unix_time(moment: datetime | float) -> int:
     """Whole Unix seconds; a datetime must carry its time zone, a naive one is ambiguous."""
     if isinstance(moment, datetime):
         if moment.tzinfo is None or moment.utcoffset() is None:
@@ -30,7 +30,7 @@ class PlatformClock:
         current = self._frozen_at if self._frozen_at is not None else self._source() + self._offset
         return int(current)
 
-    def freeze(self, moment: datetime | float | int) -> None:
+    def freeze(self, moment: datetime | float) -> None:
         """Stop the clock at ``moment`` until :meth:`advance`, another freeze or :meth:`resume`."""
         self._frozen_at = float(unix_time(moment))
 

@@ -14,6 +14,7 @@ No pytest dependency: the bot's demo mode may run it too.
 from __future__ import annotations
 
 import secrets
+from typing import Self
 
 from .clock import PlatformClock
 from .limits import ApiStats, Fault, FaultPlan, FloodLimits, ParamsPredicate
@@ -50,7 +51,7 @@ class FakeTelegram(SimulatedPeople, PlatformObservations):
 
     # ---- lifecycle and addresses ----------------------------------------------------------
 
-    async def start(self) -> FakeTelegram:
+    async def start(self) -> Self:
         """Serve on a free port; after :meth:`stop` it serves again on the same URL, with all
         state kept (a platform outage as the bot sees it)."""
         self.state.closing = False
@@ -64,7 +65,7 @@ class FakeTelegram(SimulatedPeople, PlatformObservations):
         await self.webhooks.stop()
         await self._server.stop()
 
-    async def __aenter__(self) -> FakeTelegram:
+    async def __aenter__(self) -> Self:
         return await self.start()
 
     async def __aexit__(self, *exc_info: object) -> None:
