@@ -71,7 +71,7 @@ from bot.transport.telegram import TelegramTransport
 from storage.database import Database
 from storage.repositories.correspondence_progress import Source
 from tests.e2e.conftest import DEFAULT_PASSWORD, MatrixUsers
-from tests.e2e.live_world import CHAIR, CONVENED_AT, STARTS_AT, LiveBot, convene_session
+from tests.e2e.live.world import CHAIR, CONVENED_AT, STARTS_AT, LiveBot, convene_session
 from tests.e2e.matrix_kit import plain_client
 from tests.support.fake_telegram import FakeMessage, FakeTelegram, FakeUser
 from tests.support.harness import BotHarness, ManualClock, MatrixMember, Seen, TelegramMember

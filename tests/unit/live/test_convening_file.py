@@ -10,7 +10,7 @@ from bot.i18n import Translator
 from bot.live.convening import ElectionSpec, MotionSpec
 from bot.live.convening_file import parse_candidate, parse_convening
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "config" / "examples"
+EXAMPLES = Path(__file__).resolve().parents[3] / "config" / "examples"
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
 EN = Translator("en")
 

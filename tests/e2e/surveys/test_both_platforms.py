@@ -32,7 +32,7 @@ from tests.support.harness import BotHarness, MatrixMember, TelegramMember
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SOS_2020 = ROOT / "config" / "surveys" / "sos-2020-seje-na-daljavo.yaml"
 ANSWERS = yaml.safe_load((ROOT / "tests" / "data" / "sos-2020-answers.yaml").read_text("utf-8"))
 IRENA = "irena.vodopivec@skupnostobcin.example"

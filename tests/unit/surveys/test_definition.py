@@ -30,7 +30,7 @@ from bot.domain.survey_definition import (
 )
 from bot.i18n import Translator
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SOS_2020 = ROOT / "config" / "surveys" / "sos-2020-seje-na-daljavo.yaml"
 NOV_9_2020 = datetime(2020, 11, 9, 9, 0, tzinfo=UTC)
 

@@ -18,7 +18,7 @@ from bot.correspondence.create import MotionDraft, SessionDraft, store_ready_ses
 from bot.domain.models import MotionCategory
 from bot.transport.html_text import text_length
 from storage.repositories.correspondence_progress import Source
-from tests.e2e.test_correspondence_telegram import (
+from tests.e2e.correspondence.test_telegram import (
     CLERK,
     COUNCIL,
     DEADLINE,

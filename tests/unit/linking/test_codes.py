@@ -34,7 +34,7 @@ from bot.linking.roster_import import import_roster
 from storage.database import Database
 from tests.support.keys import TEST_KEYS
 
-EXAMPLE = Path(__file__).parents[2] / "config" / "roster.example.csv"
+EXAMPLE = Path(__file__).parents[3] / "config" / "roster.example.csv"
 NOW = datetime(2020, 11, 9, 10, 0, tzinfo=UTC)
 COUNCIL_SLUG = "obcinski-svet-obcine-gornji-grad"
 

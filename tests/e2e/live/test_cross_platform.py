@@ -26,7 +26,7 @@ from bot.live.convening import ConveningSpec, convene
 from bot.live.convening_file import parse_convening
 from bot.live.minutes_delivery import render_minutes
 from bot.live.schedule import sweep
-from tests.e2e.live_world import (
+from tests.e2e.live.world import (
     CHAIR,
     CLERK,
     assert_no_link_between_members_and_choices,

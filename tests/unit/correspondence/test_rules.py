@@ -277,7 +277,7 @@ def test_a_majority_rule_reads_with_its_base() -> None:
 def test_the_example_file_is_valid(tmp_path: Path) -> None:
     from bot.correspondence.session_file import read_session_file
 
-    example = Path(__file__).resolve().parents[2] / "config" / "examples" / "dopisna-seja.toml"
+    example = Path(__file__).resolve().parents[3] / "config" / "examples" / "dopisna-seja.toml"
     read = read_session_file(example, NOW)
     assert read.problems == () and read.session is not None
     assert [m.category for m in read.session.motions] == [MotionCategory.APPOINTMENT,

@@ -29,7 +29,7 @@ from tests.support.world import RosterWorld, roster_world
 
 pytestmark = [pytest.mark.e2e]
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SOS_2020 = ROOT / "config" / "surveys" / "sos-2020-seje-na-daljavo.yaml"
 MONDAY = datetime(2020, 11, 9, 9, 0, tzinfo=UTC)  # 10.00 in Ljubljana
 DEADLINE = datetime(2020, 11, 11, 23, 0, tzinfo=UTC)  # Wednesday 11 Nov, 24.00 in Ljubljana

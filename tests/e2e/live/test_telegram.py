@@ -20,7 +20,7 @@ import pytest_asyncio
 
 from bot.domain.models import Platform
 from bot.live.agenda import roll
-from tests.e2e.live_world import (
+from tests.e2e.live.world import (
     CHAIR,
     CLERK,
     STARTS_AT,

@@ -26,7 +26,7 @@ from bot.surveys.report_document import (
     tallies,
 )
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 DEFINITION = parse_definition(
     (ROOT / "config" / "surveys" / "sos-2020-seje-na-daljavo.yaml").read_text("utf-8")
 ).definition

@@ -19,7 +19,7 @@ from storage.database import Database
 from storage.records import SurveyAnswer
 from tests.support.keys import TEST_KEYS
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SOS_2020 = ROOT / "config" / "surveys" / "sos-2020-seje-na-daljavo.yaml"
 EXAMPLE_ROSTER = ROOT / "config" / "roster.example.csv"
 ENVIRONMENT = ("SEJABOT_TELEGRAM_TOKEN", "SEJABOT_MATRIX_PASSWORD", "SEJABOT_MATRIX_ACCESS_TOKEN",

@@ -16,7 +16,7 @@ import pytest
 import pytest_asyncio
 
 from bot.domain.rules_loader import PRESET_DIR
-from tests.e2e.live_world import (
+from tests.e2e.live.world import (
     CHAIR,
     CLERK,
     STARTS_AT,

@@ -15,7 +15,7 @@ import pytest
 import pytest_asyncio
 
 from bot.correspondence.outbox import dispatch
-from tests.e2e.test_correspondence_telegram import CLERK, MEMBERS, Bot, convene, has, with_button
+from tests.e2e.correspondence.test_telegram import CLERK, MEMBERS, Bot, convene, has, with_button
 from tests.support.fake_telegram import FakeTelegram
 from tests.support.world import RosterWorld, roster_world
 

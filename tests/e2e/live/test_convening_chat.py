@@ -11,7 +11,7 @@ import pytest
 import pytest_asyncio
 
 from bot.domain.models import SessionStatus
-from tests.e2e.live_world import (
+from tests.e2e.live.world import (
     CHAIR,
     CLERK,
     STARTS_AT,

@@ -19,7 +19,7 @@ from bot.timeutil import utc_now
 from storage.database import Database
 from tests.support.keys import TEST_KEYS
 
-EXAMPLE = Path(__file__).parents[2] / "config" / "roster.example.csv"
+EXAMPLE = Path(__file__).parents[3] / "config" / "roster.example.csv"
 ENVIRONMENT = (
     "SEJABOT_TELEGRAM_TOKEN",
     "SEJABOT_MATRIX_PASSWORD",

@@ -10,7 +10,7 @@ from click.testing import CliRunner, Result
 
 from bot.cli import main
 
-ROOT = Path(__file__).parents[2]
+ROOT = Path(__file__).parents[3]
 EXAMPLES = ROOT / "config" / "examples"
 ROSTER = ROOT / "config" / "roster.example.csv"
 CONFIG = '[bot]\nlanguage = "sl"\ndatabase_path = "data/sejabot.sqlite3"\n'

@@ -495,7 +495,7 @@ def test_every_problem_of_every_line_is_reported_and_no_row_returned() -> None:
 def test_example_roster_shipped_with_the_project_is_valid() -> None:
     from pathlib import Path
 
-    data = (Path(__file__).parents[2] / "config" / "roster.example.csv").read_bytes()
+    data = (Path(__file__).parents[3] / "config" / "roster.example.csv").read_bytes()
     parsed = parse_roster(data)
 
     assert parsed.ok, [problem.render(Translator("en")) for problem in parsed.problems]

@@ -27,7 +27,7 @@ from nio import RoomCreateResponse, RoomPreset, RoomPutStateResponse
 from bot.i18n import Translator
 from bot.live.convening import ConveningSpec, convene
 from bot.live.convening_file import parse_convening
-from tests.e2e.live_world import CHAIR, convening_toml, council_member_emails, write_council_roster
+from tests.e2e.live.world import CHAIR, convening_toml, council_member_emails, write_council_roster
 from tests.support.harness import BotHarness, MatrixMember, Seen
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]

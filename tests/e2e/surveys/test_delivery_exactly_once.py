@@ -33,7 +33,7 @@ from tests.support.voting_crowd import cli_environment, link_accounts, restart
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SOS_2020 = ROOT / "config" / "surveys" / "sos-2020-seje-na-daljavo.yaml"
 ORGANISATIONS = 40
 TITLE = "Izvedba sej občinskih svetov na daljavo"

@@ -19,7 +19,7 @@ from bot.timeutil import utc_now
 from storage.database import Database
 from tests.support.keys import TEST_KEYS
 
-ROOT = Path(__file__).parents[2]
+ROOT = Path(__file__).parents[3]
 EXAMPLE_ROSTER = ROOT / "config" / "roster.example.csv"
 EXAMPLE_SESSION = ROOT / "config" / "examples" / "dopisna-seja.toml"
 ENVIRONMENT = ("SEJABOT_TELEGRAM_TOKEN", "SEJABOT_MATRIX_PASSWORD", "SEJABOT_MATRIX_ACCESS_TOKEN",

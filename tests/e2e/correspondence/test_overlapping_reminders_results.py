@@ -18,7 +18,7 @@ import pytest_asyncio
 from bot.correspondence.closing import announce_unsent_results, close_due_sessions
 from bot.correspondence.reminders import run_due_reminders
 from bot.correspondence.schedule import correspondence_feature
-from tests.e2e.test_correspondence_telegram import CLERK, DEADLINE, MEMBERS, Bot, convene
+from tests.e2e.correspondence.test_telegram import CLERK, DEADLINE, MEMBERS, Bot, convene
 from tests.support.fake_telegram import FakeTelegram
 from tests.support.world import RosterWorld, roster_world
 
