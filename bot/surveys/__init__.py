@@ -1,0 +1,2 @@
+"""Association surveys: questionnaires, sending them, answers in the chat, reminders and
+deadlines, the report, and ``sejabot survey``."""

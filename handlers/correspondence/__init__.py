@@ -1,0 +1,1 @@
+"""Correspondence sessions in the chat: members confirm and vote, clerks prepare sessions."""

@@ -1,0 +1,1 @@
+"""Live sessions in the chat: members, the chair and the clerk."""

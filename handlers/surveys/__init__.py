@@ -1,0 +1,1 @@
+"""Surveys in the chat: respondents answer, the secretariat sends and follows."""
