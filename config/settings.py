@@ -47,6 +47,8 @@ from bot.timeutil import TimeInputError, parse_duration
 
 EXAMPLE_PATH = Path(__file__).with_name("sejabot.example.toml")
 BUILTIN_RULES_DIR = Path(__file__).with_name("rules")
+# The association's 2020 questionnaire, offered to the secretariat as a model.
+EXAMPLE_SURVEY_PATH = Path(__file__).with_name("surveys") / "sos-2020-seje-na-daljavo.yaml"
 
 TELEGRAM_TOKEN_ENV = "SEJABOT_TELEGRAM_TOKEN"
 MATRIX_PASSWORD_ENV = "SEJABOT_MATRIX_PASSWORD"

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 from html import escape
-from pathlib import Path
 
 from bot.domain.survey_definition import reminder_times
 from bot.i18n import Translator
@@ -52,6 +51,7 @@ from bot.surveys.wording import (
     preview_message,
 )
 from bot.transport.events import OutgoingFile, OutgoingMessage
+from config.settings import EXAMPLE_SURVEY_PATH
 from handlers.context import HandlerContext
 from handlers.help import command_prefix
 from handlers.routes import Routes
@@ -60,9 +60,7 @@ from storage.repositories.survey_progress import SurveySource
 
 ACTIONS = frozenset({SEND, CANCEL})
 YAML_SUFFIXES = (".yaml", ".yml")
-EXAMPLE_DEFINITION = (
-    Path(__file__).resolve().parents[1] / "config" / "surveys" / "sos-2020-seje-na-daljavo.yaml"
-)
+EXAMPLE_DEFINITION = EXAMPLE_SURVEY_PATH
 MAX_PROBLEMS_SHOWN = 25
 CHAT_REPORT_FORMATS = ("docx", "xlsx")  # what /porocilo_ankete sends without a format
 
