@@ -33,7 +33,7 @@ from benchmarks.councils import convene, council_ids, link_voting_members
 from benchmarks.population import populate
 from bot.domain.models import Platform, VoteChoice
 from bot.local_homeserver import SynapseServer
-from bot.runtime import Runtime, tune_collector_for_serving
+from bot.runtime import Runtime
 from bot.services.correspondence_payloads import PREFIX, Action, Payload, parse_payload
 from bot.transport.base import EventSink
 from bot.transport.events import (
@@ -258,7 +258,6 @@ async def run(work_dir: Path, synapse: SynapseServer) -> Result:
     without_flush = await BareInsertLoop.open(work_dir / "baseline-normal.sqlite3", "NORMAL")
     load_before = os.getloadavg()[0]
     await runtime.start()  # the correspondence outbox sends the invitations and ballots
-    tune_collector_for_serving()  # as `sejabot run` does once started
     try:
         rng = random.Random(7)
         motions_of = {

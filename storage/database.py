@@ -5,18 +5,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Self
 
 import aiosqlite
 
 from bot.server_keys import ServerKeys
 
 from bot.i18n import N_, Translator
-from storage.direct_writer import DirectWriter, Outcome, Unit
 from storage.errors import StorageError
 from storage.keyring import KeyRing
 from storage.files import owner_only_database, owner_only_file
@@ -24,8 +23,6 @@ from storage.migrations import migrate, schema_version
 from storage.repositories import Repositories
 
 BUSY_TIMEOUT_MS = 5000
-GROUP_COMMIT_MAX = 64  # bodies in one transaction at most, so none waits long for the commit
-T = TypeVar("T")
 
 
 class WalUnavailable(StorageError):
@@ -58,16 +55,12 @@ class Database:
         path: Path,
         writer: aiosqlite.Connection,
         reader: aiosqlite.Connection,
-        direct: DirectWriter,
         ring: KeyRing | None = None,
     ) -> None:
         self._path = path
         self._ring = ring
         self._writer = writer
         self._reader = reader
-        self._direct = direct
-        self._queued: list[tuple[Unit, asyncio.Future[Any]]] = []
-        self._flusher: asyncio.Task[None] | None = None
         self._write_lock = asyncio.Lock()
         self._writing_task: asyncio.Task[object] | None = None
         self._closed = False
@@ -95,13 +88,12 @@ class Database:
             uri = f"{path.resolve().as_uri()}?mode=ro"
             reader = await aiosqlite.connect(uri, uri=True, isolation_level=None)
             await _configure_reader(reader)
-            direct = await DirectWriter.open(path, _configure_direct_writer, ring)
         except BaseException:
             if reader is not None:
                 await reader.close()
             await writer.close()
             raise
-        return cls(path, writer, reader, direct, ring)
+        return cls(path, writer, reader, ring)
 
     @property
     def path(self) -> Path:
@@ -124,6 +116,8 @@ class Database:
             # Waiting for our own lock would hang forever; say so instead.
             raise RuntimeError("transaction() is not re-entrant; use the repositories you have")
         async with self._write_lock:
+            if self._closed:
+                raise RuntimeError("the database is closed")
             self._writing_task = task
             try:
                 try:
@@ -140,57 +134,6 @@ class Database:
                 await self._erase_unsealed_traces()
             finally:
                 self._writing_task = None
-
-    async def run_transaction(self, body: Callable[[Repositories], Awaitable[T]]) -> T:
-        """Like ``transaction()``, for a body that only works with the database: it runs
-        whole on the writer's own thread (storage/direct_writer.py), each statement a plain
-        call, together with the bodies that arrived meanwhile (one commit for all; a body
-        that raises is rolled back alone). The body must not use the caller's transports or
-        messenger, nor change anything outside the database: when another body of its batch
-        fails, it is run a second time. It returns what the caller needs afterwards. Returns
-        once the body's writes committed."""
-        task = asyncio.current_task()
-        if task is not None and task is self._writing_task:
-            raise RuntimeError("run_transaction() is not re-entrant; use the repositories you have")
-        unit = Unit(body)
-        done: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        self._queued.append((unit, done))
-        if self._flusher is None:
-            self._flusher = asyncio.create_task(self._flush_queued(), name="sejabot-group-commit")
-        try:
-            return await asyncio.shield(done)
-        except asyncio.CancelledError:
-            if (unit, done) in self._queued:  # not started: simply withdrawn
-                self._queued.remove((unit, done))
-            elif not done.done():
-                self._direct.abandon(unit)
-                with contextlib.suppress(BaseException):
-                    await done  # rolled back (or skipped) before the lock is free again
-            raise
-
-    async def _flush_queued(self) -> None:
-        try:
-            async with self._write_lock:
-                while self._queued:
-                    batch = self._queued[:GROUP_COMMIT_MAX]
-                    del self._queued[:GROUP_COMMIT_MAX]
-                    try:
-                        outcomes = await self._direct.run_batch([unit for unit, _ in batch])
-                    except BaseException as error:  # the writer failed, was closed, or we stop
-                        for _, done in batch:
-                            Outcome(error=error).settle(done)
-                        if isinstance(error, asyncio.CancelledError):
-                            raise
-                        continue  # each caller has its error; nobody awaits this task
-                    await self._erase_unsealed_traces()
-                    for (_, done), outcome in zip(batch, outcomes, strict=True):
-                        outcome.settle(done)
-        finally:
-            self._flusher = None
-            if self._queued and not self._closed:
-                self._flusher = asyncio.create_task(
-                    self._flush_queued(), name="sejabot-group-commit"
-                )
 
     async def _erase_unsealed_traces(self) -> None:
         """After a commit that opened the sealed ballots of a closed round: copy the log into
@@ -221,7 +164,6 @@ class Database:
                 rows = list(await connection.execute_fetchall(f"PRAGMA {name}"))
                 values[name] = rows[0][0]
             result[label] = values
-        result["direct writer"] = await self._direct.pragmas(names)
         return result
 
     async def close(self) -> None:
@@ -230,7 +172,6 @@ class Database:
                 return
             self._closed = True
             try:
-                await self._direct.close()
                 await self._reader.close()
                 await self._writer.execute("PRAGMA optimize")
             finally:
@@ -257,18 +198,9 @@ async def _configure_writer(connection: aiosqlite.Connection, path: Path) -> Non
     await connection.execute("PRAGMA foreign_keys=ON")
     await connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     # FULL: a commit is on disk before the member is told "recorded", even across a power
-    # cut (NORMAL in WAL mode only survives a crash of the process). Group commit pays the
-    # disk's flush once per batch of events.
+    # cut (NORMAL in WAL mode only survives a crash of the process).
     await connection.execute("PRAGMA synchronous=FULL")
     await connection.execute("PRAGMA secure_delete=ON")  # deleted sealed ballots leave zeros
-
-
-def _configure_direct_writer(connection: sqlite3.Connection) -> None:
-    """The same settings as the aiosqlite writer (journal_mode=WAL is kept by the file)."""
-    connection.execute("PRAGMA foreign_keys=ON")
-    connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-    connection.execute("PRAGMA synchronous=FULL")
-    connection.execute("PRAGMA secure_delete=ON")
 
 
 async def _configure_reader(connection: aiosqlite.Connection) -> None:
