@@ -18,7 +18,7 @@ from bot.i18n import N_
 @click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
 @pass_cli
 def backup(cli: CliContext, target: Path) -> None:
-    from storage.database import backup_file
+    from storage.sqlite import backup_file
     from storage.errors import StorageError
 
     _ = cli.translator

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Callable, Iterable, Sequence
-from typing import Any, TypeVar
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 
-import aiosqlite
-
+from storage.engine import Params, Row, Statements
 from storage.keyring import KeyRing
 
-Params = Sequence[Any]
 T = TypeVar("T")
 
 
@@ -19,36 +16,34 @@ class Repository:
 
     __slots__ = ("_connection", "_keys")
 
-    def __init__(self, connection: aiosqlite.Connection, keys: KeyRing | None = None) -> None:
+    def __init__(self, connection: Statements, keys: KeyRing | None = None) -> None:
         self._connection = connection
         # The server's keys (storage/keyring.py), for the repositories that seal or sign.
         self._keys = keys
 
-    async def _all(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
-        return list(await self._connection.execute_fetchall(sql, params))
+    async def _all(self, sql: str, params: Params = ()) -> list[Row]:
+        return list(await self._connection.fetch(sql, params))
 
-    async def _one(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
-        for row in await self._connection.execute_fetchall(sql, params):
+    async def _one(self, sql: str, params: Params = ()) -> Row | None:
+        for row in await self._connection.fetch(sql, params):
             return row
         return None
 
-    async def _get(self, sql: str, params: Params, convert: Callable[[sqlite3.Row], T]) -> T | None:
+    async def _get(self, sql: str, params: Params, convert: Callable[[Row], T]) -> T | None:
         """The first row as a record."""
         row = await self._one(sql, params)
         return None if row is None else convert(row)
 
-    async def _list(self, sql: str, params: Params, convert: Callable[[sqlite3.Row], T]) -> list[T]:
+    async def _list(self, sql: str, params: Params, convert: Callable[[Row], T]) -> list[T]:
         """Every row as a record."""
-        return [convert(row) for row in await self._connection.execute_fetchall(sql, params)]
+        return [convert(row) for row in await self._connection.fetch(sql, params)]
 
     async def _run(self, sql: str, params: Params = ()) -> int:
         """Execute a write; returns the number of rows it changed."""
-        async with self._connection.execute(sql, params) as cursor:
-            return cursor.rowcount
+        return await self._connection.execute(sql, params)
 
     async def _run_many(self, sql: str, params: Iterable[Params]) -> None:
-        async with self._connection.executemany(sql, params):
-            pass
+        await self._connection.execute_many(sql, params)
 
 
 def placeholders(count: int) -> str:

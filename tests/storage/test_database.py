@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 
 from bot.domain.models import Body, BodyKind, Membership, Person, Role
-from storage.database import BUSY_TIMEOUT_MS, Database
+from storage.database import Database
+from storage.errors import ForeignKeyViolation
+from storage.sqlite import BUSY_TIMEOUT_MS
 from tests.storage.factories import council
 from tests.support.keys import TEST_KEYS
 
@@ -22,11 +24,12 @@ async def test_open_creates_the_folder_and_the_file(db: Database, db_path: Path)
 
 
 async def test_pragmas_are_really_in_effect(db: Database, raw) -> None:
-    pragmas = await db.pragmas()
+    pragmas = await db.settings()
     assert pragmas["writer"]["journal_mode"] == "wal"
     assert pragmas["writer"]["foreign_keys"] == 1
     assert pragmas["writer"]["busy_timeout"] == BUSY_TIMEOUT_MS == 5000
     assert pragmas["writer"]["synchronous"] == 2  # FULL: on disk before "recorded"
+    assert pragmas["writer"]["secure_delete"] == 1  # deleted sealed ballots leave zeros
     assert pragmas["reader"]["foreign_keys"] == 1
     assert pragmas["reader"]["busy_timeout"] == 5000
     # WAL is a property of the file, so any connection sees it.
@@ -36,7 +39,7 @@ async def test_pragmas_are_really_in_effect(db: Database, raw) -> None:
 
 
 async def test_foreign_keys_are_enforced(db: Database) -> None:
-    with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
+    with pytest.raises(ForeignKeyViolation):
         async with db.transaction() as repos:
             await repos.memberships.upsert(Membership(None, 999, 999, Role.MEMBER))
 
@@ -164,7 +167,7 @@ async def test_a_transaction_cancelled_while_another_waits_is_rolled_back_before
 
 
 async def test_violations_reach_the_caller_and_the_writer_stays_usable(db: Database) -> None:
-    with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
+    with pytest.raises(ForeignKeyViolation):
         async with db.transaction() as repos:
             await repos.memberships.upsert(Membership(None, 999, 999, Role.MEMBER))
     async with db.transaction() as repos:
