@@ -8,13 +8,13 @@ resumes after a stop sends only those not remembered yet.
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
 from bot.domain.models import Platform
 from storage.columns import parse_utc, utc_text
+from storage.engine import Row
 from storage.repositories.base import Repository
 
 
@@ -41,7 +41,7 @@ class SessionMessage:
 COLUMNS = "id, session_id, person_id, purpose, motion_id, platform, chat_id, message_id, sent_at"
 
 
-def message_from_row(row: sqlite3.Row) -> SessionMessage:
+def message_from_row(row: Row) -> SessionMessage:
     return SessionMessage(
         id=row["id"],
         session_id=row["session_id"],
@@ -112,7 +112,7 @@ class CorrespondenceMessageRepository(Repository):
         )
 
     async def reports(self, session_id: int) -> list[SessionMessage]:
-        def from_row(row: sqlite3.Row) -> SessionMessage:
+        def from_row(row: Row) -> SessionMessage:
             return SessionMessage(
                 id=row["id"],
                 session_id=row["session_id"],
