@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -15,9 +15,7 @@ from bot.messenger import Messenger
 from bot.scheduler import Scheduler
 from bot.timeutil import utc_now
 from config.settings import Settings, load_settings
-from storage.combined_writes import CombinedWrites
 from storage.database import Database
-from storage.repositories import Repositories
 
 TALLY_REFRESH_SECONDS = 2.0
 
@@ -34,26 +32,12 @@ class App:
     tally_refreshes: Coalescer = field(
         default_factory=lambda: Coalescer(min_interval=TALLY_REFRESH_SECONDS)
     )
-    # Replies kept until delivered are forgotten in batches (bot/reply_outbox.py).
-    delivered_replies: CombinedWrites[int] = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.delivered_replies = CombinedWrites(self.db, _forget_replies, "delivered replies")
 
     def now(self) -> datetime:
         return self.clock()
 
-    async def drain_writes(self) -> None:
-        """At stop: what was sent is recorded, what was delivered is forgotten."""
-        await self.messenger.drain()
-        await self.delivered_replies.drain()
-
     def rule_set(self, name: str) -> RuleSet:
         return _load_rule_set(name, self.settings.rules_search_path)
-
-
-async def _forget_replies(repos: Repositories, reply_ids: Sequence[int]) -> None:
-    await repos.pending_replies.remove(reply_ids)
 
 
 @functools.lru_cache(maxsize=32)

@@ -8,9 +8,9 @@ import click
 
 from bot.cli_common import CliContext, CliError, TranslatedCommand, pass_cli, run_async
 from bot.i18n import N_
-from storage.database import backup_file
 from storage.errors import StorageError
 from storage.restore import RestoreRefused, restore_file
+from storage.sqlite import backup_file
 
 
 @click.command(

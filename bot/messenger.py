@@ -17,7 +17,7 @@ import asyncio
 import contextlib
 import logging
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from bot.domain.models import Platform
@@ -27,7 +27,6 @@ from bot.transport.base import Transport
 from bot.transport.events import ChatRef, MessageRef, OutgoingMessage
 from bot.transport.refusal import MessageRefused
 from bot.transport.secrecy import BallotWithheld
-from storage.combined_writes import CombinedWrites
 from storage.database import Database
 from storage.repositories import Repositories
 from storage.repositories.sent_messages import secret_stem
@@ -46,18 +45,6 @@ class ChatSend:
     ref: MessageRef | None = None
     refused: str = ""  # the platform's reason, when it refused the message for good
     failed: str = ""  # a failure that may pass (the network, the server)
-
-
-@dataclass(frozen=True, slots=True)
-class _Offer:
-    ref: MessageRef
-    payloads: tuple[str, ...]
-
-
-async def _record_offers(repos: Repositories, offers: Sequence[_Offer]) -> None:
-    for offer in offers:
-        chat = offer.ref.chat
-        await repos.sent_messages.offered(chat.platform, chat.chat_id, offer.ref.message_id, offer.payloads)
 
 
 class _Offering:
@@ -81,8 +68,6 @@ class _Offering:
 class Messenger:
     def __init__(self, db: Database, transports: Mapping[Platform, Transport]) -> None:
         self._db = db
-        # Messages sent at about the same time have their choices recorded together.
-        self._offers = CombinedWrites(db, _record_offers, "offered choices")
         self._transports = dict(transports)
         # Chats into which a message with choices is being sent and not yet recorded.
         self._offering: Counter[tuple[str, str]] = Counter()
@@ -170,10 +155,6 @@ class Messenger:
         for (platform, chat_id), message_ids in by_chat.items():
             await repos.sent_messages.withdraw(platform, chat_id, *message_ids)
 
-    async def drain(self) -> None:
-        """Wait for the records of messages already sent (at stop)."""
-        await self._offers.drain()
-
     async def person_chats(self, person_id: int) -> list[ChatRef]:
         chats = []
         for account in await self._db.read.accounts.list_for_person(person_id):
@@ -223,8 +204,12 @@ class Messenger:
             secret_stem(choice.payload) if message.secret else choice.payload
             for choice in message.flat_choices
         )
+        chat = ref.chat
         try:
-            await self._offers.write([_Offer(ref, payloads)])
+            async with self._db.transaction() as repos:
+                await repos.sent_messages.offered(
+                    chat.platform, chat.chat_id, ref.message_id, payloads
+                )
         except Exception:  # the message is out; its buttons will be refused, so say so loudly
             log.exception("could not record the choices of %s message %s", ref.chat.platform, ref.message_id)
 
@@ -239,12 +224,10 @@ class Messenger:
             await self._remember_offer(original, message)
             return
 
-        async def withdraw(repos: Repositories) -> None:
-            if await repos.sent_messages.is_recorded(platform, chat_id, original.message_id):
-                await repos.sent_messages.withdraw(platform, chat_id, original.message_id)
-
         try:
-            await self._db.run_transaction(withdraw)
+            async with self._db.transaction() as repos:
+                if await repos.sent_messages.is_recorded(platform, chat_id, original.message_id):
+                    await repos.sent_messages.withdraw(platform, chat_id, original.message_id)
         except Exception:
             log.exception("could not withdraw the choices of %s message %s", platform, original.message_id)
         if message.choices:

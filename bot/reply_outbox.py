@@ -4,8 +4,7 @@ The dispatcher stores an event's replies in the event's own transaction (``keep`
 them once delivered (``delivered``). At start, whatever is still stored was committed but maybe
 never sent, so it is sent now (``resend_owed``): a member whose vote was stored is told
 so even if the bot stopped right after storing it. A crash after sending and before removing
-(replies delivered at about the same time are removed together, a moment later) repeats a
-reply once, which is better than a vote never confirmed. Replies that show a secret
+repeats a reply once, which is better than a vote never confirmed. Replies that show a secret
 ballot's choice are not kept (they would tie the member to it): after such a crash the member
 asks again and is told that the ballot was cast, not what it said.
 """
@@ -65,11 +64,16 @@ async def keep(repos: Repositories, outgoing: Sequence[Outgoing], at: datetime) 
     return [await repos.pending_replies.add(to_pending(item, at)) for item in outgoing if _storable(item)]
 
 
-def delivered(app: App, reply_ids: Sequence[int]) -> None:
-    """Forget these replies soon, together with others delivered meanwhile (a failure is
-    logged: they would be sent once more at the next start)."""
-    if reply_ids:
-        app.delivered_replies.submit(reply_ids)
+async def delivered(app: App, reply_ids: Sequence[int]) -> None:
+    """Forget these replies, now that they are delivered (a failure is logged: they would be
+    sent once more at the next start)."""
+    if not reply_ids:
+        return
+    try:
+        async with app.db.transaction() as repos:
+            await repos.pending_replies.remove(reply_ids)
+    except Exception:
+        log.exception("could not mark %d delivered replies", len(reply_ids))
 
 
 async def send_undelivered(app: App) -> int:
@@ -78,8 +82,7 @@ async def send_undelivered(app: App) -> int:
     for reply in pending:
         assert reply.id is not None
         await app.messenger.deliver([from_pending(reply)])
-        delivered(app, [reply.id])
-    await app.delivered_replies.drain()
+        await delivered(app, [reply.id])
     if pending:
         log.info("sent %d replies stored before the last stop", len(pending))
     return len(pending)

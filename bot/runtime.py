@@ -13,7 +13,6 @@ arrives after that; then the scheduler stops and the last bookkeeping writes are
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 import signal
 from collections.abc import Callable, Sequence
@@ -71,7 +70,6 @@ class Runtime:
 
     async def start(self) -> None:
         try:
-            self._stack.push_async_callback(self.app.drain_writes)  # last, once all else stopped
             self.app.scheduler.start()
             self._stack.callback(self.app.scheduler.stop)
             for transport in self.transports.values():
@@ -109,24 +107,8 @@ class Runtime:
         the members in flight finish, starts no more, and stops once the start is done."""
         stop = listen_for_stop_signal(self.app.messenger.in_flight.close)
         async with self:
-            tune_collector_for_serving()
             await stop.wait()
             log.info("stopping")
-
-
-# Young objects are collected after this many allocations (Python's default is 700): each
-# event allocates hundreds of short-lived records, most freed at once by reference counting.
-YOUNG_COLLECTION_THRESHOLD = 10_000
-
-
-def tune_collector_for_serving() -> None:
-    """Once started: what exists now (catalogs, rule sets, locale data, caches) lives as long as
-    the process, so the cyclic collector stops scanning it (``gc.freeze``) and looks at young
-    objects less often. Measured in the vote-path benchmark: about a tenth more votes per
-    second, and the slowest votes several times faster (no full scans of the whole heap)."""
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(YOUNG_COLLECTION_THRESHOLD, 10, 10)
 
 
 async def wait_for_stop_signal() -> None:

@@ -29,7 +29,6 @@ from handlers import help as help_handlers
 from handlers.context import HandlerContext
 from handlers.linking import accounts as linking
 from handlers.routes import STAFF_ROLES, Routes
-from storage.repositories import Repositories
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -77,7 +76,7 @@ class Dispatcher:
         for refusal in ctx.refusals:
             refused(refusal.kind, event.platform, event.sender.external_id, refusal.detail)
         await self._app.messenger.deliver(ctx.outgoing, edits_withdrawn=True)
-        reply_outbox.delivered(self._app, ctx.kept_replies)
+        await reply_outbox.delivered(self._app, ctx.kept_replies)
         for work in ctx.after_commit:
             try:
                 await work()
@@ -87,12 +86,10 @@ class Dispatcher:
     async def _handle_in_transaction(self, event: IncomingEvent) -> HandlerContext | None:
         """Route the event in its own transaction; None for an event handled before.
 
-        The transaction runs whole on the database's writer thread (``run_transaction``):
-        handlers only read and write through ``ctx.repos`` and collect what to send, which
-        goes out after the commit, here."""
+        Handlers read and write through ``ctx.repos`` and collect what to send; the replies are
+        kept in the same transaction (bot/reply_outbox.py) and go out after the commit, here."""
         now = self._app.now()
-
-        async def route(repos: Repositories) -> HandlerContext | None:
+        async with self._app.db.transaction() as repos:
             if not await repos.processed_updates.mark(event.platform, event.event_key):
                 log.info("duplicate %s event %s ignored", event.platform, event.event_key)
                 return None
@@ -117,8 +114,6 @@ class Dispatcher:
             await Messenger.withdraw_edited(repos, ctx.outgoing)
             ctx.kept_replies = await reply_outbox.keep(repos, ctx.outgoing, now)
             return ctx
-
-        return await self._app.db.run_transaction(route)
 
     async def _route(self, ctx: HandlerContext) -> None:
         event = ctx.event

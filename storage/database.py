@@ -1,48 +1,20 @@
-"""The SQLite database: one writer connection, one read-only connection, explicit transactions."""
+"""The database: repositories on a read-only connection, and one transaction at a time on the
+writer, through an engine's adapter (storage/engine.py; SQLite: storage/sqlite.py)."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self, TypeVar
-
-import aiosqlite
+from typing import Self
 
 from bot.server_keys import ServerKeys
-
-from bot.i18n import N_, Translator
-from storage.direct_writer import DirectWriter, Outcome, Unit
-from storage.errors import StorageError
+from storage.engine import Engine
 from storage.keyring import KeyRing
-from storage.files import owner_only_database, owner_only_file
-from storage.migrations import migrate, schema_version
 from storage.repositories import Repositories
-
-BUSY_TIMEOUT_MS = 5000
-GROUP_COMMIT_MAX = 64  # bodies in one transaction at most, so none waits long for the commit
-T = TypeVar("T")
-
-
-class WalUnavailable(StorageError):
-    """SQLite refused write-ahead logging, which concurrent readers and the writer rely on."""
-
-    MESSAGE = N_(
-        "The database {path} cannot use write-ahead logging (its journal mode stays {mode}). "
-        "Keep the database on a local file system."
-    )
-
-    def __init__(self, path: Path, mode: str) -> None:
-        self.path = str(path)
-        self.mode = mode
-        super().__init__(self.message())
-
-    def message(self, language: str | None = None) -> str:
-        return Translator(language)(self.MESSAGE, path=self.path, mode=self.mode)
+from storage.sqlite import SqliteEngine
 
 
 class Database:
@@ -53,26 +25,15 @@ class Database:
     through ``repos`` to see the transaction's own changes.
     """
 
-    def __init__(
-        self,
-        path: Path,
-        writer: aiosqlite.Connection,
-        reader: aiosqlite.Connection,
-        direct: DirectWriter,
-        ring: KeyRing | None = None,
-    ) -> None:
+    def __init__(self, path: Path, engine: Engine, ring: KeyRing | None = None) -> None:
         self._path = path
+        self._engine = engine
         self._ring = ring
-        self._writer = writer
-        self._reader = reader
-        self._direct = direct
-        self._queued: list[tuple[Unit, asyncio.Future[Any]]] = []
-        self._flusher: asyncio.Task[None] | None = None
         self._write_lock = asyncio.Lock()
         self._writing_task: asyncio.Task[object] | None = None
         self._closed = False
-        self._read = Repositories(reader, ring)
-        self._write = Repositories(writer, ring)
+        self._read = Repositories(engine.reader, ring)
+        self._write = Repositories(engine.writer, ring)
 
     @classmethod
     async def open(cls, path: str | Path, keys: ServerKeys | None = None) -> Database:
@@ -85,23 +46,7 @@ class Database:
         """
         path = Path(path)
         ring = None if keys is None else KeyRing(keys)
-        await asyncio.to_thread(owner_only_database, path)
-        # isolation_level=None: the module issues no implicit BEGIN; transaction() does.
-        writer = await aiosqlite.connect(path, isolation_level=None)
-        reader: aiosqlite.Connection | None = None
-        try:
-            await _configure_writer(writer, path)
-            await migrate(writer, path)
-            uri = f"{path.resolve().as_uri()}?mode=ro"
-            reader = await aiosqlite.connect(uri, uri=True, isolation_level=None)
-            await _configure_reader(reader)
-            direct = await DirectWriter.open(path, _configure_direct_writer, ring)
-        except BaseException:
-            if reader is not None:
-                await reader.close()
-            await writer.close()
-            raise
-        return cls(path, writer, reader, direct, ring)
+        return cls(path, await SqliteEngine.open(path), ring)
 
     @property
     def path(self) -> Path:
@@ -118,123 +63,60 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Repositories]:
-        """One writer at a time: BEGIN IMMEDIATE, COMMIT on success, ROLLBACK on any exception."""
+        """One writer at a time: BEGIN, COMMIT on success, ROLLBACK on any exception."""
         task = asyncio.current_task()
         if task is not None and task is self._writing_task:
             # Waiting for our own lock would hang forever; say so instead.
             raise RuntimeError("transaction() is not re-entrant; use the repositories you have")
+        writer = self._engine.writer
         async with self._write_lock:
+            if self._closed:
+                raise RuntimeError("the database is closed")
             self._writing_task = task
             try:
                 try:
-                    # Inside the try: a caller cancelled while BEGIN runs on aiosqlite's thread
+                    # Inside the try: a caller cancelled while BEGIN runs on the driver's thread
                     # must not leave the connection in a transaction nobody ends.
-                    await self._writer.execute("BEGIN IMMEDIATE")
+                    await writer.begin()
                     yield self._write
-                    await self._writer.execute("COMMIT")
+                    await writer.commit()
                 except BaseException:
-                    # rollback() is a no-op when SQLite already ended the transaction (or the
-                    # BEGIN failed); queued after the BEGIN, it ends one that did start.
-                    await self._writer.rollback()
+                    # A no-op when the engine already ended the transaction (or BEGIN failed);
+                    # queued after the BEGIN, it ends one that did start.
+                    await writer.rollback()
                     raise
                 await self._erase_unsealed_traces()
             finally:
                 self._writing_task = None
 
-    async def run_transaction(self, body: Callable[[Repositories], Awaitable[T]]) -> T:
-        """Like ``transaction()``, for a body that only works with the database: it runs
-        whole on the writer's own thread (storage/direct_writer.py), each statement a plain
-        call, together with the bodies that arrived meanwhile (one commit for all; a body
-        that raises is rolled back alone). The body must not use the caller's transports or
-        messenger, nor change anything outside the database: when another body of its batch
-        fails, it is run a second time. It returns what the caller needs afterwards. Returns
-        once the body's writes committed."""
-        task = asyncio.current_task()
-        if task is not None and task is self._writing_task:
-            raise RuntimeError("run_transaction() is not re-entrant; use the repositories you have")
-        unit = Unit(body)
-        done: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        self._queued.append((unit, done))
-        if self._flusher is None:
-            self._flusher = asyncio.create_task(self._flush_queued(), name="sejabot-group-commit")
-        try:
-            return await asyncio.shield(done)
-        except asyncio.CancelledError:
-            if (unit, done) in self._queued:  # not started: simply withdrawn
-                self._queued.remove((unit, done))
-            elif not done.done():
-                self._direct.abandon(unit)
-                with contextlib.suppress(BaseException):
-                    await done  # rolled back (or skipped) before the lock is free again
-            raise
-
-    async def _flush_queued(self) -> None:
-        try:
-            async with self._write_lock:
-                while self._queued:
-                    batch = self._queued[:GROUP_COMMIT_MAX]
-                    del self._queued[:GROUP_COMMIT_MAX]
-                    try:
-                        outcomes = await self._direct.run_batch([unit for unit, _ in batch])
-                    except BaseException as error:  # the writer failed, was closed, or we stop
-                        for _, done in batch:
-                            Outcome(error=error).settle(done)
-                        if isinstance(error, asyncio.CancelledError):
-                            raise
-                        continue  # each caller has its error; nobody awaits this task
-                    await self._erase_unsealed_traces()
-                    for (_, done), outcome in zip(batch, outcomes, strict=True):
-                        outcome.settle(done)
-        finally:
-            self._flusher = None
-            if self._queued and not self._closed:
-                self._flusher = asyncio.create_task(
-                    self._flush_queued(), name="sejabot-group-commit"
-                )
-
     async def _erase_unsealed_traces(self) -> None:
-        """After a commit that opened the sealed ballots of a closed round: copy the log into
-        the database file and truncate it, so no older frame keeps the sealed records in the
-        order they were cast (secure_delete has already zeroed them in the file's pages).
-        Called with the write lock held; a reader still on an old snapshot only delays it to
-        the next such commit or the daily housekeeping."""
+        """After a commit that opened the sealed ballots of a closed round: no copy of the
+        sealed records, in the order they were cast, may stay in the engine's log. Called with
+        the write lock held; a reader still on an old snapshot only delays it to the next such
+        commit or the daily housekeeping."""
         ring = self._ring
         if ring is None or not ring.unsealed_rounds:
             return
         ring.unsealed_rounds = 0
-        await self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        await self._engine.erase_deleted()
 
     async def backup_to(self, target: str | Path) -> None:
-        """A consistent online copy while the bot keeps writing (SQLite's backup API)."""
-        await backup_file(self._path, Path(target))
+        """A consistent online copy while the bot keeps writing."""
+        await self._engine.backup_to(Path(target))
 
     async def schema_version(self) -> int:
-        return await schema_version(self._reader)
+        return await self._engine.schema_version()
 
-    async def pragmas(self) -> dict[str, dict[str, object]]:
+    async def settings(self) -> dict[str, dict[str, object]]:
         """The settings each connection actually runs with, for diagnostics."""
-        names = ("journal_mode", "foreign_keys", "busy_timeout", "synchronous", "query_only")
-        result: dict[str, dict[str, object]] = {}
-        for label, connection in (("writer", self._writer), ("reader", self._reader)):
-            values: dict[str, object] = {}
-            for name in names:
-                rows = list(await connection.execute_fetchall(f"PRAGMA {name}"))
-                values[name] = rows[0][0]
-            result[label] = values
-        result["direct writer"] = await self._direct.pragmas(names)
-        return result
+        return await self._engine.settings()
 
     async def close(self) -> None:
         async with self._write_lock:
             if self._closed:
                 return
             self._closed = True
-            try:
-                await self._direct.close()
-                await self._reader.close()
-                await self._writer.execute("PRAGMA optimize")
-            finally:
-                await self._writer.close()
+            await self._engine.close()
 
     async def __aenter__(self) -> Self:
         return self
@@ -246,60 +128,3 @@ class Database:
         traceback: TracebackType | None,
     ) -> None:
         await self.close()
-
-
-async def _configure_writer(connection: aiosqlite.Connection, path: Path) -> None:
-    connection.row_factory = sqlite3.Row
-    rows = list(await connection.execute_fetchall("PRAGMA journal_mode=WAL"))
-    mode = str(rows[0][0]).lower()
-    if mode != "wal":
-        raise WalUnavailable(path, mode)
-    await connection.execute("PRAGMA foreign_keys=ON")
-    await connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-    # FULL: a commit is on disk before the member is told "recorded", even across a power
-    # cut (NORMAL in WAL mode only survives a crash of the process). Group commit pays the
-    # disk's flush once per batch of events.
-    await connection.execute("PRAGMA synchronous=FULL")
-    await connection.execute("PRAGMA secure_delete=ON")  # deleted sealed ballots leave zeros
-
-
-def _configure_direct_writer(connection: sqlite3.Connection) -> None:
-    """The same settings as the aiosqlite writer (journal_mode=WAL is kept by the file)."""
-    connection.execute("PRAGMA foreign_keys=ON")
-    connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-    connection.execute("PRAGMA synchronous=FULL")
-    connection.execute("PRAGMA secure_delete=ON")
-
-
-async def _configure_reader(connection: aiosqlite.Connection) -> None:
-    connection.row_factory = sqlite3.Row
-    await connection.execute("PRAGMA foreign_keys=ON")
-    await connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-
-
-async def backup_file(source: Path, target: Path) -> None:
-    """Copy a live database file consistently; safe while another process writes to it."""
-
-    def copy() -> None:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_name(target.name + ".partial")
-        partial.unlink(missing_ok=True)
-        owner_only_file(partial)
-        try:
-            with contextlib.closing(
-                sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
-            ) as src:
-                src.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-                with contextlib.closing(sqlite3.connect(partial)) as dst:
-                    src.backup(dst)
-                    (result,) = dst.execute("PRAGMA integrity_check").fetchone()
-                    if result != "ok":
-                        raise StorageError(
-                            f"backup of {source} failed its integrity check: {result}"
-                        )
-            partial.replace(target)  # never leave a half-written file under the final name
-        except BaseException:
-            partial.unlink(missing_ok=True)  # a failed copy leaves nothing behind
-            raise
-
-    await asyncio.to_thread(copy)

@@ -6,13 +6,33 @@ who caused them (for example "you have already voted").
 
 from __future__ import annotations
 
-import sqlite3
-
 from bot.domain.models import Platform, VoteKind
 
 
 class StorageError(Exception):
     """Base class of the storage layer's own errors."""
+
+
+class ConstraintViolation(StorageError):
+    """A statement broke a rule of the schema and changed nothing. Raised by the engine's
+    adapter in place of its driver's error (kept as ``__cause__``); the subclasses name the
+    kind of rule, this class itself any other (a trigger that refuses, as the audit log's)."""
+
+
+class UniqueViolation(ConstraintViolation):
+    """A UNIQUE or PRIMARY KEY constraint: the row exists already."""
+
+
+class ForeignKeyViolation(ConstraintViolation):
+    """A reference to a row that does not exist, or a delete of a row still referred to."""
+
+
+class CheckViolation(ConstraintViolation):
+    """A CHECK constraint: a value outside what the column allows."""
+
+
+class NotNullViolation(ConstraintViolation):
+    """A NOT NULL column left empty."""
 
 
 class NotFound(StorageError):
@@ -99,11 +119,3 @@ class AccountAlreadyLinked(StorageError):
         self.platform = platform
         self.external_id = external_id
         self.person_id = person_id
-
-
-def is_unique_violation(error: sqlite3.IntegrityError) -> bool:
-    """True when a UNIQUE or PRIMARY KEY constraint fired (not a CHECK or FOREIGN KEY one)."""
-    return getattr(error, "sqlite_errorcode", None) in (
-        sqlite3.SQLITE_CONSTRAINT_UNIQUE,
-        sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY,
-    )

@@ -1,6 +1,7 @@
 """Numbered schema migrations and the ``schema_version`` table.
 
-Migrations are the SQL files ``NNNN_name.sql`` beside this module, shipped as package data.
+Migrations are the SQL files ``NNNN_name.sql`` in the engine's folder beside this module
+(``sqlite/``), shipped as package data.
 Each one runs in its own transaction together with the row it adds to ``schema_version``
 (version, applied_at), so a database is always at exactly one version: a failing migration
 leaves the previous version intact. A database written by a newer Sejabot is refused rather
@@ -26,6 +27,7 @@ from storage.columns import now_utc, parse_utc, utc_text
 from storage.errors import StorageError
 from storage.records import AppliedMigration
 
+ENGINE_FOLDER = "sqlite"  # the engine whose migrations this runner applies
 FILE_NAME = re.compile(r"^(?P<version>\d{4})_(?P<name>[a-z0-9_]+)\.sql$")
 
 VERSION_TABLE_DDL = (
@@ -103,7 +105,7 @@ def _parse_migrations(files: Sequence[tuple[str, str]]) -> tuple[Migration, ...]
 @functools.cache
 def bundled_migrations() -> tuple[Migration, ...]:
     """The migrations shipped with this version of Sejabot, in order."""
-    package = resources.files(__name__)
+    package = resources.files(__name__) / ENGINE_FOLDER
     files = [
         (entry.name, entry.read_text(encoding="utf-8"))
         for entry in package.iterdir()

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import aiosqlite
-
+from storage.engine import Statements
 from storage.keyring import KeyRing
-
 from storage.repositories.accounts import AccountRepository
 from storage.repositories.attendance import AttendanceRepository
 from storage.repositories.audit import AuditRepository
@@ -68,7 +66,7 @@ class Repositories:
         "votes",
     )
 
-    def __init__(self, connection: aiosqlite.Connection, keys: KeyRing | None = None) -> None:
+    def __init__(self, connection: Statements, keys: KeyRing | None = None) -> None:
         self.bodies = BodyRepository(connection, keys)
         self.organisations = OrganisationRepository(connection, keys)
         self.persons = PersonRepository(connection, keys)

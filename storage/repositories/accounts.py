@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime
 
 from bot.domain.audit_chain import SYSTEM_ACTOR, AuditKind, person_actor, person_subject
 from bot.domain.models import Person, Platform
 from storage.columns import now_utc, parse_utc, utc_text
+from storage.engine import Row
 from storage.errors import AccountAlreadyLinked
 from storage.records import LinkedAccount
 from storage.repositories.audit import AuditRepository
@@ -20,7 +20,7 @@ COLUMNS = "person_id, platform, external_id, linked_at"
 _PERSON_COLUMNS = ", ".join(f"p.{name}" for name in PERSON_COLUMN_NAMES)
 
 
-def account_from_row(row: sqlite3.Row) -> LinkedAccount:
+def account_from_row(row: Row) -> LinkedAccount:
     return LinkedAccount(
         person_id=row["person_id"],
         platform=Platform(row["platform"]),

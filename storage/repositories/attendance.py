@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 from bot.domain.audit_chain import SYSTEM_ACTOR, AuditKind, person_actor, session_subject
 from bot.domain.audit_facts import reason_digest
 from bot.domain.models import Attendance, AttendanceStatus, Platform
 from storage.columns import parse_utc, utc_text
+from storage.engine import Row
 from storage.repositories.audit import AuditRepository
 from storage.repositories.base import Repository
 
@@ -18,7 +17,7 @@ _OWN_STATEMENT = frozenset({Platform.TELEGRAM, Platform.MATRIX})
 COLUMNS = "session_id, checkpoint, person_id, status, reason, recorded_at, platform"
 
 
-def attendance_from_row(row: sqlite3.Row) -> Attendance:
+def attendance_from_row(row: Row) -> Attendance:
     return Attendance(
         session_id=row["session_id"],
         person_id=row["person_id"],

@@ -7,7 +7,6 @@ processes) serialises appends, so two entries never claim the same number.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
@@ -20,13 +19,14 @@ from bot.domain.audit_chain import (
     next_entry,
 )
 from storage.columns import utc_text
+from storage.engine import Row
 from storage.keyring import KeyRing
 from storage.repositories.base import Repository
 
 COLUMNS = "seq, recorded_at, kind, subject, actor, details, prev_hash, hash, mac"
 
 
-def entry_from_row(row: sqlite3.Row) -> ChainEntry:
+def entry_from_row(row: Row) -> ChainEntry:
     return ChainEntry(
         seq=row["seq"],
         recorded_at=row["recorded_at"],

@@ -8,7 +8,6 @@ answers and an absence's reason as digests). Read once per verification, table b
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 
 from bot.domain.audit_facts import (
@@ -20,6 +19,7 @@ from bot.domain.audit_facts import (
     marks_text,
     reason_digest,
 )
+from storage.engine import Row
 from storage.repositories.base import Repository
 
 Built = tuple[RowKey, dict[str, FactValue]]
@@ -77,14 +77,14 @@ class AuditFactsRepository(Repository):
         )
 
 
-def _delivery(row: sqlite3.Row) -> Built:
+def _delivery(row: Row) -> Built:
     return (row["session_id"], row["person_id"]), {
         "confirmed_at": row["confirmed_at"],
         "platform": row["platform"],
     }
 
 
-def _vote_round(row: sqlite3.Row) -> Built:
+def _vote_round(row: Row) -> Built:
     return (row["motion_id"], row["round"]), {
         "vote_kind": row["vote_kind"],
         "opened_at": row["opened_at"],
@@ -93,7 +93,7 @@ def _vote_round(row: sqlite3.Row) -> Built:
     }
 
 
-def _vote(row: sqlite3.Row) -> Built:
+def _vote(row: Row) -> Built:
     return (row["motion_id"], row["round"], row["person_id"]), {
         "choice": row["choice"],
         "platform": row["platform"],
@@ -101,15 +101,15 @@ def _vote(row: sqlite3.Row) -> Built:
     }
 
 
-def _participation(row: sqlite3.Row) -> Built:
+def _participation(row: Row) -> Built:
     return (row[0], row[1], row[2]), {}
 
 
-def _secret_ballot(row: sqlite3.Row) -> Built:
+def _secret_ballot(row: Row) -> Built:
     return (row["motion_id"], row["round"], row["receipt"]), {"choice": row["choice"]}
 
 
-def _election_round(row: sqlite3.Row) -> Built:
+def _election_round(row: Row) -> Built:
     return (row["election_id"], row["round"]), {
         "opened_at": row["opened_at"],
         "closes_at": row["closes_at"],
@@ -117,7 +117,7 @@ def _election_round(row: sqlite3.Row) -> Built:
     }
 
 
-def _attendance(row: sqlite3.Row) -> Built:
+def _attendance(row: Row) -> Built:
     return (row["session_id"], row["checkpoint"], row["person_id"]), {
         "status": row["status"],
         "platform": row["platform"],
@@ -126,7 +126,7 @@ def _attendance(row: sqlite3.Row) -> Built:
     }
 
 
-def _outcome(row: sqlite3.Row) -> Built:
+def _outcome(row: Row) -> Built:
     return (row["motion_id"],), {
         "round": row["round"],
         "reason": row["reason"],
@@ -176,14 +176,14 @@ _SIMPLE = (
     ),
     (
         FactTable.ATTENDANCE,
-        "SELECT session_id, checkpoint, person_id, status, reason, recorded_at, platform "
-        "FROM attendance",
+        ("SELECT session_id, checkpoint, person_id, status, reason, recorded_at, platform "
+        "FROM attendance"),
         _attendance,
     ),
     (
         FactTable.CORRESPONDENCE_OUTCOMES,
-        "SELECT motion_id, round, reason, referred, confirmed, za, proti, vzdrzan "
-        "FROM correspondence_outcomes",
+        ("SELECT motion_id, round, reason, referred, confirmed, za, proti, vzdrzan "
+        "FROM correspondence_outcomes"),
         _outcome,
     ),
 )

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 from bot.domain.models import Body, BodyKind
+from storage.engine import Row
 from storage.repositories.base import Repository
 
 COLUMNS = "id, slug, name, kind, rule_set"
 
 
-def body_from_row(row: sqlite3.Row) -> Body:
+def body_from_row(row: Row) -> Body:
     return Body(
         id=row["id"],
         slug=row["slug"],

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import aiosqlite
-
+from storage.engine import Statements
 from storage.keyring import KeyRing
-
 from storage.repositories.correspondence_drafts import CorrespondenceDraftRepository
 from storage.repositories.correspondence_messages import CorrespondenceMessageRepository
 from storage.repositories.correspondence_outcomes import CorrespondenceOutcomeRepository
@@ -19,7 +17,7 @@ class CorrespondenceRepositories:
 
     __slots__ = ("drafts", "messages", "outcomes", "progress", "reminders")
 
-    def __init__(self, connection: aiosqlite.Connection, keys: KeyRing | None = None) -> None:
+    def __init__(self, connection: Statements, keys: KeyRing | None = None) -> None:
         self.progress = CorrespondenceProgressRepository(connection, keys)
         self.messages = CorrespondenceMessageRepository(connection, keys)
         self.drafts = CorrespondenceDraftRepository(connection, keys)

@@ -7,13 +7,13 @@ Discarding a draft removes the draft session with everything attached to it.
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
 from bot.domain.models import Platform
 from storage.columns import parse_utc, utc_text
+from storage.engine import Row
 from storage.repositories.base import Repository
 
 
@@ -51,7 +51,7 @@ COLUMNS = (
 )
 
 
-def draft_from_row(row: sqlite3.Row) -> DraftState:
+def draft_from_row(row: Row) -> DraftState:
     return DraftState(
         person_id=row["person_id"],
         platform=Platform(row["platform"]),

@@ -8,13 +8,14 @@ resumes after a stop sends only those not remembered yet.
 
 from __future__ import annotations
 
-import sqlite3
+import builtins
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
 from bot.domain.models import Platform
 from storage.columns import parse_utc, utc_text
+from storage.engine import Row
 from storage.repositories.base import Repository
 
 
@@ -41,7 +42,7 @@ class SessionMessage:
 COLUMNS = "id, session_id, person_id, purpose, motion_id, platform, chat_id, message_id, sent_at"
 
 
-def message_from_row(row: sqlite3.Row) -> SessionMessage:
+def message_from_row(row: Row) -> SessionMessage:
     return SessionMessage(
         id=row["id"],
         session_id=row["session_id"],
@@ -84,23 +85,16 @@ class CorrespondenceMessageRepository(Repository):
         person_id: int | None = None,
         motion_id: int | None = None,
     ) -> list[SessionMessage]:
-        """In the order they were sent; narrowed to a person and/or a motion when given.
-
-        A person's messages are read all together and narrowed to the motion here: on the
-        writer, where they are remembered (storage/statement_cache.py), a member's vote on each
-        motion of a session then finds them without another query."""
+        """In the order they were sent; narrowed to a person and/or a motion when given."""
         sql = f"SELECT {COLUMNS} FROM correspondence_messages WHERE session_id = ? AND purpose = ?"
         params: list[object] = [session_id, purpose.value]
         if person_id is not None:
             sql += " AND person_id = ?"
             params.append(person_id)
-        elif motion_id is not None:
+        if motion_id is not None:
             sql += " AND motion_id = ?"
             params.append(motion_id)
-        found = await self._list(sql + " ORDER BY sent_at, id", params, message_from_row)
-        if person_id is not None and motion_id is not None:
-            return [message for message in found if message.motion_id == motion_id]
-        return found
+        return await self._list(sql + " ORDER BY sent_at, id", params, message_from_row)
 
     async def add_report(self, message: SessionMessage) -> None:
         """Remember a clerk's delivery report message (edited until every member is settled)."""
@@ -118,8 +112,8 @@ class CorrespondenceMessageRepository(Repository):
             ),
         )
 
-    async def reports(self, session_id: int) -> list[SessionMessage]:
-        def from_row(row: sqlite3.Row) -> SessionMessage:
+    async def reports(self, session_id: int) -> builtins.list[SessionMessage]:  # not self.list
+        def from_row(row: Row) -> SessionMessage:
             return SessionMessage(
                 id=row["id"],
                 session_id=row["session_id"],

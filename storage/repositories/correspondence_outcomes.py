@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
@@ -10,6 +9,7 @@ from fractions import Fraction
 from bot.domain.outcomes import MotionReason
 from bot.domain.rules import Basis, Comparison, CorrespondenceAdoption, Threshold
 from storage.columns import parse_utc, utc_text
+from storage.engine import Row
 from storage.repositories.base import Repository
 
 
@@ -59,7 +59,7 @@ def _threshold(basis: str, fraction: str, comparison: str, label: str) -> Thresh
     return Threshold(Basis(basis), Fraction(fraction), Comparison(comparison), label)
 
 
-def outcome_from_row(row: sqlite3.Row) -> StoredOutcome:
+def outcome_from_row(row: Row) -> StoredOutcome:
     adoption = None
     if row["adoption_basis"] is not None:
         adoption = _threshold(

@@ -7,13 +7,13 @@ so a restart or a second caller never repeats it.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
 from storage.columns import optional_parse_utc, parse_utc, utc_text
+from storage.engine import Row
 from storage.repositories.base import Repository
 
 
@@ -71,7 +71,7 @@ INVITATION_COLUMNS = (
 )
 
 
-def progress_from_row(row: sqlite3.Row) -> CorrespondenceProgress:
+def progress_from_row(row: Row) -> CorrespondenceProgress:
     return CorrespondenceProgress(
         session_id=row["session_id"],
         source=Source(row["source"]),
@@ -85,7 +85,7 @@ def progress_from_row(row: sqlite3.Row) -> CorrespondenceProgress:
     )
 
 
-def invitation_from_row(row: sqlite3.Row) -> InvitationRecord:
+def invitation_from_row(row: Row) -> InvitationRecord:
     return InvitationRecord(
         session_id=row["session_id"],
         person_id=row["person_id"],

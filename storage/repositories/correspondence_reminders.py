@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
 from storage.columns import parse_utc, utc_text
+from storage.engine import Row
 from storage.repositories.base import Repository
 
 
@@ -29,7 +29,7 @@ class ReminderRecord:
 COLUMNS = "session_id, lead_minutes, due_at, handled_at, outcome, recipients"
 
 
-def reminder_from_row(row: sqlite3.Row) -> ReminderRecord:
+def reminder_from_row(row: Row) -> ReminderRecord:
     return ReminderRecord(
         session_id=row["session_id"],
         lead_minutes=row["lead_minutes"],
@@ -68,8 +68,7 @@ class CorrespondenceReminderRepository(Repository):
 
     async def list_for_session(self, session_id: int) -> list[ReminderRecord]:
         rows = await self._all(
-            f"SELECT {COLUMNS} FROM correspondence_reminders WHERE session_id = ? "
-            "ORDER BY due_at",
+            f"SELECT {COLUMNS} FROM correspondence_reminders WHERE session_id = ? ORDER BY due_at",
             (session_id,),
         )
         return [reminder_from_row(row) for row in rows]

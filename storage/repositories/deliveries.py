@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 from bot.domain.audit_chain import AuditKind, person_actor, session_subject
 from bot.domain.models import DeliveryConfirmation, Platform
 from storage.columns import parse_utc, utc_text
+from storage.engine import Row
 from storage.repositories.audit import AuditRepository
 from storage.repositories.base import Repository
 
 COLUMNS = "session_id, person_id, confirmed_at, platform"
 
 
-def delivery_from_row(row: sqlite3.Row) -> DeliveryConfirmation:
+def delivery_from_row(row: Row) -> DeliveryConfirmation:
     return DeliveryConfirmation(
         session_id=row["session_id"],
         person_id=row["person_id"],

@@ -9,7 +9,6 @@ name candidates, never the voter.
 from __future__ import annotations
 
 import secrets
-import sqlite3
 from collections.abc import Collection
 from datetime import datetime
 
@@ -27,13 +26,14 @@ from storage.columns import (
     parse_utc,
     utc_text,
 )
+from storage.engine import Row
 from storage.errors import (
     DuplicateReceipt,
     DuplicateVote,
+    UniqueViolation,
     UnknownCandidate,
     UnknownVoteRound,
     VoteRoundClosed,
-    is_unique_violation,
 )
 from storage.records import ElectionRound
 from storage.repositories.audit import AuditRepository
@@ -62,13 +62,13 @@ def _from_sealed_text(text: bytes) -> tuple[str, bool, list[int]]:
 ROUND_COLUMNS = "election_id, round, opened_at, closes_at, closed_at"
 
 
-def _candidate_from_row(row: sqlite3.Row) -> Candidate:
+def _candidate_from_row(row: Row) -> Candidate:
     return Candidate(
         id=row["id"], election_id=row["election_id"], name=row["name"], surname=row["surname"]
     )
 
 
-def _round_from_row(row: sqlite3.Row) -> ElectionRound:
+def _round_from_row(row: Row) -> ElectionRound:
     return ElectionRound(
         election_id=row["election_id"],
         round=row["round"],
@@ -118,7 +118,7 @@ class ElectionRepository(Repository):
     async def set_lot_seed(self, election_id: int, lot_seed: str) -> None:
         await self._run("UPDATE elections SET lot_seed = ? WHERE id = ?", (lot_seed, election_id))
 
-    async def _with_candidates(self, row: sqlite3.Row) -> Election:
+    async def _with_candidates(self, row: Row) -> Election:
         candidates = await self._all(
             "SELECT id, election_id, name, surname FROM candidates WHERE election_id = ? "
             "ORDER BY id",
@@ -233,10 +233,8 @@ class ElectionRepository(Repository):
                     "VALUES (?, ?, ?)",
                     (election_id, round, person_id),
                 )
-            except sqlite3.IntegrityError as error:
-                if is_unique_violation(error):
-                    raise DuplicateVote("election", election_id, round, person_id) from error
-                raise
+            except UniqueViolation as error:
+                raise DuplicateVote("election", election_id, round, person_id) from error
             await self._sealed().add(
                 VOTE,
                 election_id,

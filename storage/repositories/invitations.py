@@ -8,11 +8,11 @@ are still found (``find``) until they expire, and are never issued again.
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 from datetime import datetime
 
 from bot.domain.audit_chain import SYSTEM_ACTOR, AuditKind, person_subject
 from storage.columns import now_utc, optional_parse_utc, parse_utc, utc_text
+from storage.engine import Row
 from storage.keyring import ServerKeysMissing
 from storage.records import InvitationCode, RedeemOutcome, RedeemResult
 from storage.repositories.audit import AuditRepository
@@ -21,7 +21,7 @@ from storage.repositories.base import Repository
 COLUMNS = "id, code_hash, person_id, organisation_id, created_at, expires_at, used_at"
 
 
-def invitation_from_row(row: sqlite3.Row) -> InvitationCode:
+def invitation_from_row(row: Row) -> InvitationCode:
     return InvitationCode(
         id=row["id"],
         code_hash=row["code_hash"],

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import aiosqlite
-
+from storage.engine import Statements
 from storage.keyring import KeyRing
-
 from storage.repositories.live_drafts import LiveDraftRepository
 from storage.repositories.live_elections import LiveElectionRepository
 from storage.repositories.live_presence import LivePresenceRepository
@@ -16,7 +14,7 @@ from storage.repositories.live_sessions import LiveSessionRepository
 class LiveRepositories:
     __slots__ = ("drafts", "elections", "presence", "rounds", "sessions")
 
-    def __init__(self, connection: aiosqlite.Connection, keys: KeyRing | None = None) -> None:
+    def __init__(self, connection: Statements, keys: KeyRing | None = None) -> None:
         self.sessions = LiveSessionRepository(connection, keys)
         self.presence = LivePresenceRepository(connection, keys)
         self.rounds = LiveRoundRepository(connection, keys)

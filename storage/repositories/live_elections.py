@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from storage.columns import optional_parse_utc, parse_utc
+from storage.engine import Row
 from storage.repositories.base import Repository
 from storage.repositories.live_rounds import ClosedBy
 
@@ -46,7 +46,7 @@ ROUND_FROM = (
 )
 
 
-def _round(row: sqlite3.Row) -> LiveElectionRound:
+def _round(row: Row) -> LiveElectionRound:
     return LiveElectionRound(
         election_id=row["election_id"],
         round=row["round"],

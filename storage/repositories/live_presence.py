@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -10,6 +9,7 @@ from enum import StrEnum
 from bot.domain.audit_chain import SYSTEM_ACTOR, AuditKind, session_subject
 from bot.domain.models import Platform
 from storage.columns import now_utc, parse_utc, utc_text
+from storage.engine import Row
 from storage.repositories.audit import AuditRepository
 from storage.repositories.base import Repository
 
@@ -44,7 +44,7 @@ class PanelRef:
     message_id: str
 
 
-def _checkpoint(row: sqlite3.Row) -> Checkpoint:
+def _checkpoint(row: Row) -> Checkpoint:
     return Checkpoint(
         session_id=row["session_id"],
         checkpoint=row["checkpoint"],

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -10,6 +9,7 @@ from enum import StrEnum
 
 from bot.domain.models import Motion, MotionCategory, VoteKind
 from storage.columns import optional_parse_utc, parse_utc
+from storage.engine import Row
 from storage.repositories.base import Repository
 
 
@@ -45,7 +45,7 @@ COLUMNS = (
 FROM = "FROM live_rounds l JOIN vote_rounds v ON v.motion_id = l.motion_id AND v.round = l.round"
 
 
-def _round(row: sqlite3.Row) -> LiveRound:
+def _round(row: Row) -> LiveRound:
     return LiveRound(
         motion_id=row["motion_id"],
         round=row["round"],

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
 from storage.columns import optional_parse_utc, optional_utc_text, parse_utc, utc_text
+from storage.engine import Row
 from storage.repositories.base import Repository
 
 
@@ -57,7 +57,7 @@ INVITATION_COLUMNS = (
 )
 
 
-def _info(row: sqlite3.Row) -> LiveSessionInfo:
+def _info(row: Row) -> LiveSessionInfo:
     return LiveSessionInfo(
         session_id=row["session_id"],
         ends_at=optional_parse_utc(row["ends_at"]),
@@ -70,7 +70,7 @@ def _info(row: sqlite3.Row) -> LiveSessionInfo:
     )
 
 
-def _invitation(row: sqlite3.Row) -> LiveInvitation:
+def _invitation(row: Row) -> LiveInvitation:
     return LiveInvitation(
         session_id=row["session_id"],
         person_id=row["person_id"],

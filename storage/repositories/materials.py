@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import sqlite3
 
 from bot.domain.models import Material
+from storage.engine import Row
 from storage.repositories.base import Repository
 
 COLUMNS = "id, session_id, motion_id, filename, media_type, sha256, size"
 
 
-def material_from_row(row: sqlite3.Row) -> Material:
+def material_from_row(row: Row) -> Material:
     return Material(
         id=row["id"],
         session_id=row["session_id"],

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Collection
 
 from bot.domain.models import Membership, Role
+from storage.engine import Row
 from storage.repositories.base import Repository, placeholders
 
 COLUMNS = "id, person_id, body_id, role, organisation_id, active"
@@ -14,7 +14,7 @@ COLUMNS = "id, person_id, body_id, role, organisation_id, active"
 CHUNK = 500
 
 
-def membership_from_row(row: sqlite3.Row) -> Membership:
+def membership_from_row(row: Row) -> Membership:
     return Membership(
         id=row["id"],
         person_id=row["person_id"],

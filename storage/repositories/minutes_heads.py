@@ -6,12 +6,12 @@ copy sent out, and says whether the trail still contains it (bot/audit/trail.py)
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
 from bot.domain.audit_chain import ChainHead
 from storage.columns import parse_utc, utc_text
+from storage.engine import Row
 from storage.repositories.base import Repository
 
 COLUMNS = "session_id, seq, hash, made_at, mac"
@@ -34,7 +34,7 @@ def minutes_head_message(session_id: int, head: ChainHead, made_at: str) -> byte
     return f"minutes_head:{session_id}:{head.seq}:{head.hash}:{made_at}".encode("ascii")
 
 
-def _from_row(row: sqlite3.Row) -> MinutesHead:
+def _from_row(row: Row) -> MinutesHead:
     return MinutesHead(
         session_id=row["session_id"],
         head=ChainHead(row["seq"], row["hash"]),

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 from bot.domain.models import Motion, MotionCategory, VoteKind
+from storage.engine import Row
 from storage.repositories.base import Repository
 
 COLUMNS = "id, session_id, position, title, resolution, category, vote_kind, majority"
 
 
-def motion_from_row(row: sqlite3.Row) -> Motion:
+def motion_from_row(row: Row) -> Motion:
     return Motion(
         id=row["id"],
         session_id=row["session_id"],

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 from bot.domain.models import Organisation
 from storage.columns import name_key
+from storage.engine import Row
 from storage.repositories.base import Repository
 
 
-def organisation_from_row(row: sqlite3.Row) -> Organisation:
+def organisation_from_row(row: Row) -> Organisation:
     return Organisation(id=row["id"], name=row["name"])
 
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 from bot.domain.models import Person
 from storage.columns import email_key
-from storage.errors import DuplicateEmail, NotFound, is_unique_violation
+from storage.engine import Row
+from storage.errors import DuplicateEmail, NotFound, UniqueViolation
 from storage.repositories.base import Repository
 
 COLUMN_NAMES = (
@@ -22,7 +21,7 @@ COLUMN_NAMES = (
 COLUMNS = ", ".join(COLUMN_NAMES)
 
 
-def person_from_row(row: sqlite3.Row) -> Person:
+def person_from_row(row: Row) -> Person:
     return Person(
         id=row["id"],
         name=row["name"],
@@ -88,10 +87,8 @@ class PersonRepository(Repository):
                 f"RETURNING {COLUMNS}",
                 _values(person),
             )
-        except sqlite3.IntegrityError as error:
-            if is_unique_violation(error):
-                raise DuplicateEmail(person.email) from error
-            raise
+        except UniqueViolation as error:
+            raise DuplicateEmail(person.email) from error
         assert row is not None
         return person_from_row(row)
 
@@ -105,10 +102,8 @@ class PersonRepository(Repository):
                 f"RETURNING {COLUMNS}",
                 (*_values(person), person.id),
             )
-        except sqlite3.IntegrityError as error:
-            if is_unique_violation(error):
-                raise DuplicateEmail(person.email) from error
-            raise
+        except UniqueViolation as error:
+            raise DuplicateEmail(person.email) from error
         if row is None:
             raise NotFound("persons", person.id)
         return person_from_row(row)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime
 
 from bot.domain.audit_chain import SYSTEM_ACTOR, AuditKind, motion_round_subject
 from bot.domain.models import VoteKind
 from storage.columns import optional_parse_utc, optional_utc_text, parse_utc, utc_text
+from storage.engine import Row
 from storage.errors import UnknownVoteRound
 from storage.records import VoteRound
 from storage.repositories.audit import AuditRepository
@@ -17,7 +17,7 @@ from storage.repositories.secret_ballots import SecretBallotRepository
 COLUMNS = "motion_id, round, vote_kind, opened_at, closes_at, closed_at"
 
 
-def round_from_row(row: sqlite3.Row) -> VoteRound:
+def round_from_row(row: Row) -> VoteRound:
     return VoteRound(
         motion_id=row["motion_id"],
         round=row["round"],

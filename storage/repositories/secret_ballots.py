@@ -11,7 +11,6 @@ file, its write-ahead log or a backup pairs a ballot with a participation (docs/
 from __future__ import annotations
 
 import secrets
-import sqlite3
 from datetime import datetime
 
 from bot.domain.audit_chain import (
@@ -22,13 +21,14 @@ from bot.domain.audit_chain import (
 )
 from bot.domain.models import VoteChoice, VoteKind
 from storage.columns import now_utc
+from storage.engine import Row
 from storage.errors import (
     DuplicateReceipt,
     DuplicateVote,
+    UniqueViolation,
     UnknownVoteRound,
     VoteKindMismatch,
     VoteRoundClosed,
-    is_unique_violation,
 )
 from storage.records import SecretBallot
 from storage.repositories.audit import AuditRepository
@@ -47,7 +47,7 @@ def new_receipt() -> str:
     return "-".join(symbols[i : i + 4] for i in range(0, 16, 4))
 
 
-def ballot_from_row(row: sqlite3.Row) -> SecretBallot:
+def ballot_from_row(row: Row) -> SecretBallot:
     return SecretBallot(
         motion_id=row["motion_id"],
         round=row["round"],
@@ -109,10 +109,8 @@ class SecretBallotRepository(Repository):
                     "VALUES (?, ?, ?)",
                     (motion_id, round, person_id),
                 )
-            except sqlite3.IntegrityError as error:
-                if is_unique_violation(error):
-                    raise DuplicateVote("motion", motion_id, round, person_id) from error
-                raise
+            except UniqueViolation as error:
+                raise DuplicateVote("motion", motion_id, round, person_id) from error
             await self._sealed().add(
                 VOTE, motion_id, round, _sealed_text(receipt, choice), SEALED_SIZE
             )

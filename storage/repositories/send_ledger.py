@@ -4,13 +4,13 @@ message recorded as the platform accepted it (migration 14, bot/send_ledger.py).
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from storage.columns import parse_utc, utc_text
+from storage.engine import Row
 from storage.repositories.base import Repository
 
 
@@ -42,7 +42,7 @@ class BatchMessage:
     message_id: str
 
 
-def _batch(row: sqlite3.Row) -> SendBatch:
+def _batch(row: Row) -> SendBatch:
     return SendBatch(
         id=row["id"],
         kind=row["kind"],
@@ -53,7 +53,7 @@ def _batch(row: sqlite3.Row) -> SendBatch:
     )
 
 
-def _recipient(row: sqlite3.Row) -> BatchRecipient:
+def _recipient(row: Row) -> BatchRecipient:
     return BatchRecipient(
         batch_id=row["batch_id"],
         person_id=row["person_id"],
@@ -63,7 +63,7 @@ def _recipient(row: sqlite3.Row) -> BatchRecipient:
     )
 
 
-def _message(row: sqlite3.Row) -> BatchMessage:
+def _message(row: Row) -> BatchMessage:
     return BatchMessage(
         row["person_id"], row["part"], row["platform"], row["chat_id"], row["message_id"]
     )

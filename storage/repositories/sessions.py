@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime
 
 from bot.domain.audit_chain import SYSTEM_ACTOR, AuditKind, session_subject
 from bot.domain.models import Session, SessionKind, SessionMode, SessionStatus
 from storage.columns import now_utc, optional_parse_utc, optional_utc_text, parse_utc, utc_text
+from storage.engine import Row
 from storage.errors import NotFound
 from storage.repositories.audit import AuditRepository
 from storage.repositories.base import Repository
@@ -18,7 +18,7 @@ COLUMNS = (
 )
 
 
-def session_from_row(row: sqlite3.Row) -> Session:
+def session_from_row(row: Row) -> Session:
     return Session(
         id=row["id"],
         body_id=row["body_id"],

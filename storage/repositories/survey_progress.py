@@ -8,7 +8,6 @@ it.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -16,6 +15,7 @@ from enum import StrEnum
 
 from bot.domain.models import Platform
 from storage.columns import optional_parse_utc, parse_utc, utc_text
+from storage.engine import Row
 from storage.repositories.base import Repository
 
 
@@ -75,7 +75,7 @@ DRAFT_COLUMNS = (
 )
 
 
-def _run_from_row(row: sqlite3.Row) -> SurveyRun:
+def _run_from_row(row: Row) -> SurveyRun:
     return SurveyRun(
         survey_id=row["survey_id"],
         source=SurveySource(row["source"]),
@@ -87,7 +87,7 @@ def _run_from_row(row: sqlite3.Row) -> SurveyRun:
     )
 
 
-def _draft_from_row(row: sqlite3.Row, rows: tuple[tuple[str, str], ...]) -> SurveyDraft:
+def _draft_from_row(row: Row, rows: tuple[tuple[str, str], ...]) -> SurveyDraft:
     return SurveyDraft(
         survey_id=row["survey_id"],
         organisation_id=row["organisation_id"],

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 
 from bot.domain.audit_chain import SYSTEM_ACTOR, AuditKind, person_actor, survey_subject
 from bot.domain.audit_facts import answers_digest
 from storage.columns import now_utc, optional_parse_utc, optional_utc_text, parse_utc, utc_text
+from storage.engine import Row
 from storage.errors import NotFound
 from storage.records import Survey, SurveyAnswer, SurveyResponse, SurveyStatus
 from storage.repositories.audit import AuditRepository
@@ -18,7 +18,7 @@ SURVEY_COLUMNS = "id, body_id, title, definition, deadline, status, created_at"
 RESPONSE_COLUMNS = "id, survey_id, organisation_id, person_id, submitted_at"
 
 
-def _survey_from_row(row: sqlite3.Row) -> Survey:
+def _survey_from_row(row: Row) -> Survey:
     return Survey(
         id=row["id"],
         title=row["title"],
@@ -191,7 +191,7 @@ class SurveyRepository(Repository):
         return [_survey_from_row(row) for row in rows]
 
 
-def _response_from_row(row: sqlite3.Row, answers: tuple[SurveyAnswer, ...]) -> SurveyResponse:
+def _response_from_row(row: Row, answers: tuple[SurveyAnswer, ...]) -> SurveyResponse:
     return SurveyResponse(
         id=row["id"],
         survey_id=row["survey_id"],

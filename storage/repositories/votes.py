@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 from bot.domain.audit_chain import AuditKind, motion_round_subject, person_actor
 from bot.domain.models import Platform, Vote, VoteChoice
 from storage.columns import parse_utc, utc_text
-from storage.errors import DuplicateVote, UnknownVoteRound, VoteKindMismatch, is_unique_violation
+from storage.engine import Row
+from storage.errors import DuplicateVote, UniqueViolation, UnknownVoteRound, VoteKindMismatch
 from storage.repositories.audit import AuditRepository
 from storage.repositories.base import Repository
 from storage.repositories.rounds import VoteRoundRepository
@@ -15,7 +14,7 @@ from storage.repositories.rounds import VoteRoundRepository
 COLUMNS = "motion_id, round, person_id, choice, cast_at, platform"
 
 
-def vote_from_row(row: sqlite3.Row) -> Vote:
+def vote_from_row(row: Row) -> Vote:
     return Vote(
         motion_id=row["motion_id"],
         round=row["round"],
@@ -50,12 +49,12 @@ class VoteRepository(Repository):
                     vote.round,
                 ),
             )
-        except sqlite3.IntegrityError as error:
-            if is_unique_violation(error):
-                raise DuplicateVote("motion", vote.motion_id, vote.round, vote.person_id) from error
-            raise
+        except UniqueViolation as error:
+            raise DuplicateVote("motion", vote.motion_id, vote.round, vote.person_id) from error
         if inserted == 0:
-            vote_round = await VoteRoundRepository(self._connection, self._keys).get(vote.motion_id, vote.round)
+            vote_round = await VoteRoundRepository(self._connection, self._keys).get(
+                vote.motion_id, vote.round
+            )
             if vote_round is None:
                 raise UnknownVoteRound("motion", vote.motion_id, vote.round)
             raise VoteKindMismatch(vote.motion_id, vote.round, vote_round.vote_kind)

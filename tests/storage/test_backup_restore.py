@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from bot.domain.models import Candidate, Election, Platform, Vote, VoteChoice, VoteKind
-from storage.database import Database, backup_file
+from storage.database import Database
+from storage.sqlite import backup_file
 from tests.storage.factories import at, motion
 from tests.storage.test_tamper import Flows, flows, sejabot
 from tests.support.keys import TEST_KEYS

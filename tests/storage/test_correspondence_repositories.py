@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import replace
 from datetime import timedelta
 from fractions import Fraction
@@ -13,6 +12,7 @@ from bot.domain.models import Platform, Session, SessionKind, SessionStatus
 from bot.domain.outcomes import MotionReason
 from bot.domain.rules import Basis, Comparison, CorrespondenceAdoption, Threshold
 from storage.database import Database
+from storage.errors import CheckViolation, UniqueViolation
 from storage.repositories.correspondence_drafts import DraftState, DraftStep
 from storage.repositories.correspondence_messages import MessagePurpose, SessionMessage
 from storage.repositories.correspondence_outcomes import StoredOutcome
@@ -85,7 +85,7 @@ async def test_an_invitation_marked_sent_reached_at_least_one_chat(db: Database)
         body, people = await council(repos, members=1)
         session = await correspondence_session(repos, body)
         await repos.correspondence.progress.list_members(session.id, [people[0].id], T0)
-        with pytest.raises(sqlite3.IntegrityError):
+        with pytest.raises(CheckViolation):
             await repos.correspondence.progress.mark_sent(session.id, people[0].id, at(1), chats=0)
 
 
@@ -109,7 +109,7 @@ async def test_message_refs_are_remembered_once_and_listed_by_purpose(db: Databa
         mine = await messages.list(session.id, MessagePurpose.VOTE, person_id=people[1].id,
                                    motion_id=item.id)  # fmt: skip
         assert [m.message_id for m in mine] == ["3"]
-        with pytest.raises(sqlite3.IntegrityError):  # a voting message names its motion
+        with pytest.raises(CheckViolation):  # a voting message names its motion
             await messages.add(ref(people[1].id, MessagePurpose.VOTE, "4"))
 
 
@@ -129,7 +129,7 @@ async def test_a_draft_keeps_its_step_and_discarding_removes_the_draft_session(d
                                            session_id=session.id, pending_resolution="Sklep"))  # fmt: skip
         loaded = await drafts.get(clerk.id)
         assert loaded == draft and loaded.started_at == T0 and loaded.updated_at == at(1)
-        with pytest.raises(sqlite3.IntegrityError):  # the category step needs the text
+        with pytest.raises(CheckViolation):  # the category step needs the text
             await drafts.save(draft.at(DraftStep.CATEGORY, at(2), pending_resolution=""))
 
         assert await drafts.discard(clerk.id)
@@ -185,9 +185,9 @@ async def test_outcomes_keep_the_rule_and_its_numbers(db: Database) -> None:
         listed = await repos.correspondence.outcomes.list_for_session(session.id)
         assert [o.motion_id for o in listed] == [first.id, second.id]  # agenda order
         assert listed[0].adoption == majority
-        with pytest.raises(sqlite3.IntegrityError):  # decided once
+        with pytest.raises(UniqueViolation):  # decided once
             await repos.correspondence.outcomes.add(outcome_for(second.id, session.id))
-        with pytest.raises(sqlite3.IntegrityError):  # the counts must add up
+        with pytest.raises(CheckViolation):  # the counts must add up
             await repos.correspondence.outcomes.add(outcome_for(first.id, session.id, voted=3))
 
 

@@ -5,17 +5,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
-import threading
-from collections import Counter
-from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from bot.domain.models import Body, BodyKind, Membership, Person, Role
-from storage.database import BUSY_TIMEOUT_MS, Database
-from storage.repositories import Repositories
+from storage.database import Database
+from storage.errors import ForeignKeyViolation
+from storage.sqlite import BUSY_TIMEOUT_MS
 from tests.storage.factories import council
 from tests.support.keys import TEST_KEYS
 
@@ -26,15 +24,12 @@ async def test_open_creates_the_folder_and_the_file(db: Database, db_path: Path)
 
 
 async def test_pragmas_are_really_in_effect(db: Database, raw) -> None:
-    pragmas = await db.pragmas()
+    pragmas = await db.settings()
     assert pragmas["writer"]["journal_mode"] == "wal"
     assert pragmas["writer"]["foreign_keys"] == 1
     assert pragmas["writer"]["busy_timeout"] == BUSY_TIMEOUT_MS == 5000
-    for writer in ("writer", "direct writer"):
-        assert pragmas[writer]["foreign_keys"] == 1
-        assert pragmas[writer]["busy_timeout"] == 5000
-        assert pragmas[writer]["synchronous"] == 2  # FULL: on disk before "recorded"
-        assert pragmas[writer]["journal_mode"] == "wal"
+    assert pragmas["writer"]["synchronous"] == 2  # FULL: on disk before "recorded"
+    assert pragmas["writer"]["secure_delete"] == 1  # deleted sealed ballots leave zeros
     assert pragmas["reader"]["foreign_keys"] == 1
     assert pragmas["reader"]["busy_timeout"] == 5000
     # WAL is a property of the file, so any connection sees it.
@@ -44,7 +39,7 @@ async def test_pragmas_are_really_in_effect(db: Database, raw) -> None:
 
 
 async def test_foreign_keys_are_enforced(db: Database) -> None:
-    with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
+    with pytest.raises(ForeignKeyViolation):
         async with db.transaction() as repos:
             await repos.memberships.upsert(Membership(None, 999, 999, Role.MEMBER))
 
@@ -145,100 +140,51 @@ async def test_close_is_idempotent(db_path: Path) -> None:
     await database.close()
 
 
-async def test_run_transaction_commits_what_the_body_wrote_and_returns_its_result(
+async def test_a_transaction_cancelled_while_another_waits_is_rolled_back_before_it_begins(
     db: Database,
 ) -> None:
-    async def body(repos: Repositories) -> int:
-        organisation = await repos.organisations.get_or_create("Občina Žiri")
-        assert [o.name for o in await repos.organisations.list()] == ["Občina Žiri"]
-        return organisation.id
+    entered = asyncio.Event()
 
-    organisation_id = await db.run_transaction(body)
-    assert [(o.id, o.name) for o in await db.read.organisations.list()] == [
-        (organisation_id, "Občina Žiri")
-    ]
-
-
-async def test_run_transaction_rolls_back_when_the_body_raises(db: Database) -> None:
-    class Abort(Exception):
-        pass
-
-    async def body(repos: Repositories) -> None:
-        await council(repos, members=3)
-        raise Abort
-
-    with pytest.raises(Abort):
-        await db.run_transaction(body)
-    assert await db.read.persons.list() == []
-
-    async def one_member(repos: Repositories) -> None:
-        await council(repos, members=1)
-
-    await db.run_transaction(one_member)  # the writer is usable again
-    assert len(await db.read.persons.list()) == 1
-
-
-async def test_run_transaction_bodies_do_not_overlap_with_transaction(db: Database) -> None:
-    """Both kinds of transaction share one write lock: interleaved callers never collide."""
-
-    async def direct(number: int) -> None:
-        async def body(repos: Repositories) -> None:
-            await repos.organisations.get_or_create(f"Direktna {number}")
-            await asyncio.sleep(0)  # a suspension on the writer's own loop is fine
-
-        await db.run_transaction(body)
-
-    async def through_aiosqlite(number: int) -> None:
+    async def slow_writer() -> None:
         async with db.transaction() as repos:
-            await repos.organisations.get_or_create(f"Običajna {number}")
+            await repos.organisations.get_or_create("Občina Škofja Loka")
+            entered.set()
+            await asyncio.sleep(60)
 
-    await asyncio.gather(*(direct(n) for n in range(20)), *(through_aiosqlite(n) for n in range(20)))
-    assert len(await db.read.organisations.list()) == 40
+    async def next_writer() -> list[str]:
+        async with db.transaction() as repos:
+            await repos.organisations.get_or_create("Občina Trzin")
+            return [o.name for o in await repos.organisations.list()]
 
-
-async def test_cancelled_run_transaction_is_rolled_back_before_the_lock_is_free(
-    db: Database,
-) -> None:
-    entered = threading.Event()
-
-    async def slow_body(repos: Repositories) -> None:
-        await repos.organisations.get_or_create("Občina Škofja Loka")
-        entered.set()
-        await asyncio.sleep(60)
-
-    task = asyncio.create_task(db.run_transaction(slow_body))
-    await asyncio.to_thread(entered.wait, 10)
+    task = asyncio.create_task(slow_writer())
+    await entered.wait()
+    waiting = asyncio.create_task(next_writer())
+    await asyncio.sleep(0)  # queued on the write lock
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    assert await db.read.organisations.list() == []
+    assert await waiting == ["Občina Trzin"]
+
+
+async def test_violations_reach_the_caller_and_the_writer_stays_usable(db: Database) -> None:
+    with pytest.raises(ForeignKeyViolation):
+        async with db.transaction() as repos:
+            await repos.memberships.upsert(Membership(None, 999, 999, Role.MEMBER))
     async with db.transaction() as repos:
-        await repos.organisations.get_or_create("Občina Trzin")
-    assert [o.name for o in await db.read.organisations.list()] == ["Občina Trzin"]
+        await council(repos, members=1)
+    assert len(await db.read.persons.list()) == 1
 
 
-async def test_run_transaction_violations_reach_the_caller(db: Database) -> None:
-    async def body(repos: Repositories) -> None:
-        await repos.memberships.upsert(Membership(None, 999, 999, Role.MEMBER))
-
-    with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
-        await db.run_transaction(body)
-
-
-async def test_bodies_arriving_together_commit_together_and_a_failing_one_alone_rolls_back(
-    db: Database,
-) -> None:
+async def test_a_failing_transaction_among_concurrent_ones_rolls_back_alone(db: Database) -> None:
     class Abort(Exception):
         pass
 
     async def add(number: int) -> int:
-        async def body(repos: Repositories) -> int:
+        async with db.transaction() as repos:
             organisation = await repos.organisations.get_or_create(f"Občina {number}")
             if number % 10 == 3:
                 raise Abort(number)
             return organisation.id
-
-        return await db.run_transaction(body)
 
     results = await asyncio.gather(*(add(n) for n in range(100)), return_exceptions=True)
     failed = sorted(r.args[0] for r in results if isinstance(r, Abort))
@@ -247,109 +193,30 @@ async def test_bodies_arriving_together_commit_together_and_a_failing_one_alone_
     assert names == {f"Občina {n}" for n in range(100) if n % 10 != 3}
 
 
-async def test_a_failing_body_runs_once_and_its_batch_mates_are_run_again_without_it(
-    db: Database,
-) -> None:
-    """Bodies of a batch run without savepoints; when one fails, everything is rolled back and
-    the others run (again), each in a savepoint; the failed body is not run again."""
+async def test_concurrent_transactions_see_each_others_writes_in_order(db: Database) -> None:
+    """Read-then-write by 50 concurrent transactions: serial, as if one after another."""
 
-    class Abort(Exception):
-        pass
+    async def next_number() -> None:
+        async with db.transaction() as repos:
+            count = len(await repos.organisations.list())
+            await asyncio.sleep(0)  # let the others try to get in meanwhile
+            await repos.organisations.get_or_create(str(count))
 
-    runs: Counter[int] = Counter()
-
-    async def add(number: int) -> None:
-        async def body(repos: Repositories) -> None:
-            runs[number] += 1
-            await repos.organisations.get_or_create(f"Občina {number}")
-            if number == 3:
-                raise Abort
-
-        await db.run_transaction(body)
-
-    results = await asyncio.gather(*(add(n) for n in range(10)), return_exceptions=True)
-    assert [n for n, r in enumerate(results) if isinstance(r, Abort)] == [3]
-    assert runs[3] == 1
-    # One batch: those before the failing body ran twice, those after it once.
-    assert [runs[n] for n in range(10)] == [2, 2, 2, 1, 1, 1, 1, 1, 1, 1]
-    names = {o.name for o in await db.read.organisations.list()}
-    assert names == {f"Občina {n}" for n in range(10) if n != 3}
-
-
-async def test_a_body_failing_only_when_run_again_is_rolled_back_alone(db: Database) -> None:
-    class First(Exception):
-        pass
-
-    class Again(Exception):
-        pass
-
-    runs: Counter[str] = Counter()
-
-    def body_of(
-        name: str, fails_on: int | None, error: type[Exception]
-    ) -> Callable[[Repositories], Awaitable[None]]:
-        async def body(repos: Repositories) -> None:
-            runs[name] += 1
-            await repos.organisations.get_or_create(f"Občina {name}")
-            if runs[name] == fails_on:
-                raise error(name)
-
-        return body
-
-    results = await asyncio.gather(
-        db.run_transaction(body_of("Ajdovščina", 2, Again)),
-        db.run_transaction(body_of("Bled", 1, First)),
-        db.run_transaction(body_of("Cerknica", None, First)),
-        return_exceptions=True,
-    )
-    assert [type(r) for r in results] == [Again, First, type(None)]
-    assert runs == {"Ajdovščina": 2, "Bled": 1, "Cerknica": 1}
-    assert [o.name for o in await db.read.organisations.list()] == ["Občina Cerknica"]
-
-
-async def test_bodies_in_one_batch_see_each_others_writes_in_order(db: Database) -> None:
-    """Read-then-write by 50 concurrent bodies: serial, as if one after another."""
-
-    async def next_number(repos: Repositories) -> None:
-        count = len(await repos.organisations.list())
-        await repos.organisations.get_or_create(str(count))
-
-    await asyncio.gather(*(db.run_transaction(next_number) for _ in range(50)))
+    await asyncio.gather(*(next_number() for _ in range(50)))
     names = sorted(int(o.name) for o in await db.read.organisations.list())
     assert names == list(range(50))
 
 
-async def test_run_transaction_after_close_fails_instead_of_hanging(db_path: Path) -> None:
+async def test_a_transaction_after_close_fails_instead_of_hanging(db_path: Path) -> None:
     database = await Database.open(db_path, TEST_KEYS)
     await database.close()
 
-    async def body(repos: Repositories) -> None:
-        await repos.organisations.get_or_create("Občina Kostel")
+    async def write() -> None:
+        async with database.transaction() as repos:
+            await repos.organisations.get_or_create("Občina Kostel")
 
     with pytest.raises(RuntimeError, match="the database is closed"):
-        await asyncio.wait_for(database.run_transaction(body), 5)
-
-
-async def test_a_body_whose_caller_gave_up_while_it_ran_without_waiting_is_rolled_back(
-    db: Database,
-) -> None:
-    """A body that never suspends cannot be interrupted; its caller's cancellation still
-    keeps its writes out of the commit."""
-    entered, release = threading.Event(), threading.Event()
-
-    async def busy_body(repos: Repositories) -> None:
-        await repos.organisations.get_or_create("Občina Idrija")
-        entered.set()
-        release.wait(10)  # busy on the writer's thread, as a long computation would be
-
-    task = asyncio.create_task(db.run_transaction(busy_body))
-    await asyncio.to_thread(entered.wait, 10)
-    task.cancel()
-    await asyncio.sleep(0.05)  # the cancellation reaches the writer while the body runs
-    release.set()
-    with pytest.raises(asyncio.CancelledError):
-        await task
-    assert await db.read.organisations.list() == []
+        await asyncio.wait_for(write(), 5)
 
 
 async def test_a_transaction_cancelled_while_it_begins_leaves_no_transaction_behind(
@@ -361,7 +228,7 @@ async def test_a_transaction_cancelled_while_it_begins_leaves_no_transaction_beh
     for _ in range(20):
         entered = asyncio.Event()
 
-        async def writer() -> None:
+        async def writer(entered: asyncio.Event = entered) -> None:
             async with db.transaction():
                 entered.set()
                 await asyncio.sleep(10)

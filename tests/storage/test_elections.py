@@ -9,7 +9,7 @@ import pytest
 
 from bot.domain.models import Candidate, Election, ElectionBallot, VoteKind
 from storage.database import Database
-from storage.errors import DuplicateVote, UnknownCandidate, UnknownVoteRound
+from storage.errors import CheckViolation, DuplicateVote, UnknownCandidate, UnknownVoteRound
 from storage.repositories.secret_ballots import new_receipt
 from tests.storage.factories import at, correspondence_session, council
 
@@ -46,7 +46,7 @@ async def test_only_secret_elections_are_stored(db: Database) -> None:
     async with db.transaction() as repos:
         body, _ = await council(repos, members=1)
         session = await correspondence_session(repos, body)
-        with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
+        with pytest.raises(CheckViolation):
             await repos.elections.add(
                 Election(None, session.id, "Javne volitve", vote_kind=VoteKind.PUBLIC)
             )

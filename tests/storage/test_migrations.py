@@ -73,7 +73,8 @@ def test_bundled_migrations_are_numbered_from_one_without_gaps() -> None:
 def test_migration_files_ship_inside_the_package() -> None:
     from importlib import resources
 
-    names = {entry.name for entry in resources.files("storage.migrations").iterdir()}
+    folder = resources.files("storage.migrations") / "sqlite"
+    names = {entry.name for entry in folder.iterdir()}
     assert "0001_initial.sql" in names
 
 

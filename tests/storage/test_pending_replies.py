@@ -19,7 +19,6 @@ from bot.transport.events import (
     OutgoingMessage,
 )
 from storage.database import Database
-from storage.repositories import Repositories
 from tests.storage.factories import council
 
 NOW = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
@@ -74,10 +73,8 @@ async def test_replies_survive_until_delivered_and_go_out_at_the_next_start(db: 
             html="Zapisnik", files=(OutgoingFile("z.pdf", "application/pdf", b"%PDF"),))),
     ]  # fmt: skip
 
-    async def handled(repos: Repositories) -> list[int]:
-        return await reply_outbox.keep(repos, outgoing, NOW)
-
-    kept = await db.run_transaction(handled)
+    async with db.transaction() as repos:
+        kept = await reply_outbox.keep(repos, outgoing, NOW)
     assert len(kept) == 2  # the bot stops here: committed, never sent
     stored = await db.read.pending_replies.all()
     assert [reply_outbox.from_pending(reply) for reply in stored] == outgoing[:2]
@@ -96,12 +93,9 @@ async def test_replies_survive_until_delivered_and_go_out_at_the_next_start(db: 
 
 
 async def test_delivered_replies_are_forgotten(db: Database) -> None:
-    async def handled(repos: Repositories) -> list[int]:
-        return await reply_outbox.keep(repos, [Outgoing(ToChat(CHAT), SURE)], NOW)
-
-    kept = await db.run_transaction(handled)
+    async with db.transaction() as repos:
+        kept = await reply_outbox.keep(repos, [Outgoing(ToChat(CHAT), SURE)], NOW)
     transport = Recording()
     runtime = Runtime(db, [transport], clock=lambda: NOW)
-    reply_outbox.delivered(runtime.app, kept)
-    await runtime.app.delivered_replies.drain()
+    await reply_outbox.delivered(runtime.app, kept)
     assert await db.read.pending_replies.all() == []

@@ -8,7 +8,7 @@ import pytest
 
 from bot.domain.models import Body, BodyKind, Membership, Person, Platform, Role
 from storage.database import Database
-from storage.errors import AccountAlreadyLinked, DuplicateEmail, NotFound
+from storage.errors import AccountAlreadyLinked, CheckViolation, DuplicateEmail, NotFound
 from storage.records import LinkedAccount
 from tests.storage.factories import T0, at, council
 
@@ -153,7 +153,7 @@ async def test_memberships_upsert_list_and_deactivate(db: Database) -> None:
 async def test_membership_constraints(db: Database, raw) -> None:
     async with db.transaction() as repos:
         body, people = await council(repos, members=1)
-        with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
+        with pytest.raises(CheckViolation):
             # A respondent must answer for an organisation.
             await repos.memberships.upsert(Membership(None, people[0].id, body.id, Role.RESPONDENT))
     with pytest.raises(sqlite3.IntegrityError, match="UNIQUE"):

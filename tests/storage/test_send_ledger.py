@@ -14,10 +14,11 @@ NOW = datetime(2026, 11, 18, 9, 0, tzinfo=UTC)
 
 async def _person(db: Database, email: str) -> int:
     async with db.transaction() as repos:
-        cursor = await repos.persons._connection.execute(
-            "INSERT INTO persons (name, surname, email) VALUES (?, ?, ?)", (email, email, email)
+        (row,) = await repos.persons._connection.fetch(
+            "INSERT INTO persons (name, surname, email) VALUES (?, ?, ?) RETURNING id",
+            (email, email, email),
         )
-        return int(cursor.lastrowid or 0)
+        return int(row["id"])
 
 
 async def test_one_owner_recipients_served_once_and_finished_once(tmp_path: Path) -> None:

@@ -25,7 +25,7 @@ from bot.domain.models import (
     VoteKind,
 )
 from storage.database import Database
-from storage.errors import NotFound
+from storage.errors import CheckViolation, ForeignKeyViolation, NotFound
 from tests.storage.factories import T0, at, correspondence_session, council, motion
 
 
@@ -81,7 +81,7 @@ async def test_a_convened_correspondence_session_needs_a_deadline(db: Database) 
         draft = await repos.sessions.add(
             Session(None, body.id, SessionKind.CORRESPONDENCE, "6. dopisna seja", created_at=T0)
         )
-        with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
+        with pytest.raises(CheckViolation):
             await repos.sessions.set_status(draft.id, SessionStatus.CONVENED)
 
 
@@ -144,7 +144,7 @@ async def test_materials_store_content_with_digest(db: Database, raw) -> None:
     # ... and refuses material of one session attached to a motion of another.
     async with db.transaction() as repos:
         other = await correspondence_session(repos, body)
-        with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
+        with pytest.raises(ForeignKeyViolation):
             await repos.materials.add(other.id, "x.txt", "text/plain", b"x", motion_id=item.id)
 
 

@@ -3,7 +3,6 @@ reminders once, the live-count messages."""
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -16,6 +15,7 @@ from bot.surveys.store import (
     store_survey,
 )
 from storage.database import Database
+from storage.errors import ForeignKeyViolation
 from storage.records import SurveyStatus
 from storage.repositories.survey_progress import SurveySource
 from tests.storage.factories import T0, at
@@ -119,7 +119,7 @@ async def test_an_invitation_is_claimed_once_per_contact(db: Database) -> None:
         assert await repos.survey_progress.claim_invitation(survey_id, loka, people[0], at(1))
         assert not await repos.survey_progress.claim_invitation(survey_id, loka, people[0], at(2))
         await repos.survey_progress.set_invitation_chats(survey_id, people[0], 2)
-        with pytest.raises(sqlite3.IntegrityError):  # only to recipients
+        with pytest.raises(ForeignKeyViolation):  # only to recipients
             await repos.survey_progress.claim_invitation(
                 survey_id, organisations["Občina Trzin"], people[2], at(1)
             )
