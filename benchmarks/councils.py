@@ -16,7 +16,7 @@ from bot.correspondence.create import (
 )
 from bot.domain.models import MotionCategory, Platform
 from storage.database import Database
-from storage.repositories.correspondence_progress import Source
+from storage.repositories.correspondence.progress import Source
 
 COUNCIL_PREFIX = "Občinski svet"
 MATERIAL_PDF = b"%PDF-1.4\n% gradivo: predlog sklepa o imenovanju\n" + b"%" * 2048 + b"\n"

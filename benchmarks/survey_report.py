@@ -41,7 +41,7 @@ from bot.surveys.distribution import open_survey
 from bot.surveys.store import check_definition, contacts_of, store_survey
 from storage.database import Database
 from storage.records import SurveyAnswer
-from storage.repositories.survey_progress import SurveySource
+from storage.repositories.surveys.progress import SurveySource
 
 GOAL_SECONDS = 2.0
 ORGANISATIONS = 212

@@ -45,7 +45,7 @@ from bot.reports.tables import to_csv
 from bot.timeutil import format_local, utc_now
 from config.settings import Settings
 from storage.database import Database
-from storage.repositories.correspondence_progress import Source
+from storage.repositories.correspondence.progress import Source
 
 STATUS_LABELS: Mapping[SessionStatus, str] = {
     SessionStatus.DRAFT: N_("being prepared"),

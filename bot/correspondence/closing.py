@@ -54,9 +54,9 @@ from bot.i18n import Translator
 from bot.reports import render
 from bot.reports.charts import bar_chart
 from bot.transport.events import MessageRef, OutgoingFile, OutgoingMessage
-from storage.repositories.correspondence_messages import MessagePurpose
-from storage.repositories.correspondence_outcomes import StoredOutcome
-from storage.repositories.correspondence_progress import Milestone
+from storage.repositories.correspondence.messages import MessagePurpose
+from storage.repositories.correspondence.outcomes import StoredOutcome
+from storage.repositories.correspondence.progress import Milestone
 from storage.repositories.send_ledger import SendBatch
 
 if TYPE_CHECKING:

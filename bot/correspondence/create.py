@@ -40,7 +40,7 @@ from bot.domain.rules import CorrespondenceRules
 from bot.i18n import N_, Translator
 from bot.timeutil import LJUBLJANA, format_local
 from storage.repositories import Repositories
-from storage.repositories.correspondence_progress import Source
+from storage.repositories.correspondence.progress import Source
 
 MAX_TITLE_LENGTH = 300
 MAX_RESOLUTION_LENGTH = 3500  # one chat message with the heading around it

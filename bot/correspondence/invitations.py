@@ -38,7 +38,7 @@ from bot.domain.rules import CorrespondenceRules
 from bot.i18n import Translator
 from bot.transport.events import ChatRef, Choice, MessageRef, OutgoingFile, OutgoingMessage
 from storage.repositories import Repositories
-from storage.repositories.correspondence_messages import MessagePurpose, SessionMessage
+from storage.repositories.correspondence.messages import MessagePurpose, SessionMessage
 
 if TYPE_CHECKING:
     from bot.app import App

@@ -62,8 +62,8 @@ from bot.reports.document import (
 )
 from bot.timeutil import LJUBLJANA, format_local
 from storage.repositories import Repositories
-from storage.repositories.correspondence_outcomes import StoredOutcome
-from storage.repositories.correspondence_progress import CorrespondenceProgress, InvitationRecord
+from storage.repositories.correspondence.outcomes import StoredOutcome
+from storage.repositories.correspondence.progress import CorrespondenceProgress, InvitationRecord
 
 
 @dataclass(frozen=True, slots=True)

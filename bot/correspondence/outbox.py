@@ -50,8 +50,8 @@ from bot.correspondence.tally import (
 from bot.domain.audit_chain import SYSTEM_ACTOR, AuditKind, session_subject
 from bot.domain.models import SessionStatus
 from bot.transport.events import ChatRef
-from storage.repositories.correspondence_messages import MessagePurpose
-from storage.repositories.correspondence_progress import InvitationRecord, Milestone
+from storage.repositories.correspondence.messages import MessagePurpose
+from storage.repositories.correspondence.progress import InvitationRecord, Milestone
 
 if TYPE_CHECKING:
     from bot.app import App

@@ -35,8 +35,8 @@ from bot.correspondence.wording import quoted, when
 from bot.i18n import Translator
 from bot.transport.events import OutgoingMessage
 from storage.repositories import Repositories
-from storage.repositories.correspondence_messages import MessagePurpose
-from storage.repositories.correspondence_reminders import ReminderOutcome
+from storage.repositories.correspondence.messages import MessagePurpose
+from storage.repositories.correspondence.reminders import ReminderOutcome
 from storage.repositories.send_ledger import SendBatch
 
 if TYPE_CHECKING:

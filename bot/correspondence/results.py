@@ -11,7 +11,7 @@ from datetime import datetime
 
 from bot.correspondence.tally import MotionTally, SessionTally
 from bot.domain.outcomes import correspondence_outcome
-from storage.repositories.correspondence_outcomes import StoredOutcome
+from storage.repositories.correspondence.outcomes import StoredOutcome
 
 
 def outcome_record(

@@ -38,8 +38,8 @@ from bot.i18n import Translator
 from bot.transport.events import ChatRef, MessageRef, OutgoingMessage
 from storage.records import VoteRound
 from storage.repositories import Repositories
-from storage.repositories.correspondence_messages import MessagePurpose, SessionMessage
-from storage.repositories.correspondence_progress import InvitationRecord
+from storage.repositories.correspondence.messages import MessagePurpose, SessionMessage
+from storage.repositories.correspondence.progress import InvitationRecord
 
 if TYPE_CHECKING:
     from bot.app import App

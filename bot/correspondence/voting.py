@@ -46,7 +46,7 @@ from bot.transport.security_log import RefusalKind
 from storage.errors import DuplicateVote
 from storage.records import VoteRound
 from storage.repositories import Repositories
-from storage.repositories.correspondence_progress import Milestone
+from storage.repositories.correspondence.progress import Milestone
 
 RulesOf = Callable[[Body], CorrespondenceRules]
 

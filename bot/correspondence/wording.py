@@ -17,7 +17,7 @@ from bot.domain.outcomes import MotionReason
 from bot.domain.rules import Basis, CorrespondenceAdoption
 from bot.i18n import N_, Translator
 from bot.wording import FRACTION_WORDS, fraction_words, threshold_phrase, when
-from storage.repositories.correspondence_outcomes import StoredOutcome
+from storage.repositories.correspondence.outcomes import StoredOutcome
 
 __all__ = [
     "BASIS_WORDS",

@@ -4,7 +4,7 @@ A code is 10 characters from an alphabet without look-alikes (no 0/O, 1/I/L), sh
 "K7PM-3QXR-WZ" and accepted in any case, with or without dashes and spaces. 31^10 codes (about
 50 bits) that expire after a few days, with wrong codes limited per account and chat
 (handlers/linking/accounts.py), are out of reach of guessing through a chat. Only a keyed hash of the
-normalised code is stored (storage/repositories/invitations.py), so a copy of the database
+normalised code is stored (storage/repositories/linking/codes.py), so a copy of the database
 reveals no usable code, not even to an offline search.
 """
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from bot.domain.lot import slovenian_sort_key
 from bot.domain.models import Body, Election, Motion, Person, Session, SessionKind
 from storage.repositories import Repositories
-from storage.repositories.live_sessions import InvitedAs
+from storage.repositories.live.sessions import InvitedAs
 
 LIVE_SESSION_KINDS = (SessionKind.REGULAR, SessionKind.EXTRAORDINARY)
 

@@ -18,7 +18,7 @@ from bot.live.effects import Effects
 from bot.live.wording import person_name, session_name, when
 from bot.transport.events import OutgoingMessage
 from storage.repositories import Repositories
-from storage.repositories.live_sessions import AttendanceAnswer, InvitedAs, LiveInvitation
+from storage.repositories.live.sessions import AttendanceAnswer, InvitedAs, LiveInvitation
 
 MAX_REASON_LENGTH = 500
 

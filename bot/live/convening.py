@@ -32,7 +32,7 @@ from bot.domain.rules import RuleSet
 from bot.i18n import N_, Translator
 from bot.timeutil import LJUBLJANA, format_local
 from storage.repositories import Repositories
-from storage.repositories.live_sessions import InvitedAs, LiveSessionInfo
+from storage.repositories.live.sessions import InvitedAs, LiveSessionInfo
 
 # Matrix shows a ballot as a poll of at most 20 answers; two are the ballot's own buttons.
 MAX_CANDIDATES = 18

@@ -27,8 +27,8 @@ from bot.live.convening import (
 )
 from bot.live.convening_file import ParsedConvening
 from storage.repositories import Repositories
-from storage.repositories.live_drafts import LiveDraft
-from storage.repositories.live_sessions import LiveSessionInfo
+from storage.repositories.live.drafts import LiveDraft
+from storage.repositories.live.sessions import LiveSessionInfo
 
 
 async def create_draft(

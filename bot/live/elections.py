@@ -34,9 +34,9 @@ from bot.live.convening import CandidateSpec, ElectionSpec, add_election
 from bot.live.voting import CastRefusal, OpenRefusal, any_open_round, vote_checkpoint
 from storage.errors import DuplicateReceipt, DuplicateVote
 from storage.repositories import Repositories
-from storage.repositories.live_elections import LiveElectionRound
-from storage.repositories.live_presence import Checkpoint
-from storage.repositories.live_rounds import ClosedBy
+from storage.repositories.live.elections import LiveElectionRound
+from storage.repositories.live.presence import Checkpoint
+from storage.repositories.live.rounds import ClosedBy
 from storage.repositories.secret_ballots import new_receipt
 
 RECEIPT_ATTEMPTS = 5

@@ -17,8 +17,8 @@ from bot.live.panels import refresh_panels, send_new_panels
 from bot.live.vote_actions import RESULT_KIND, finish_election_round, finish_round
 from bot.live.voting import ARRIVAL_GRACE, due_rounds
 from bot.timeutil import utc_now
-from storage.repositories.live_presence import PanelKind
-from storage.repositories.live_rounds import ClosedBy
+from storage.repositories.live.presence import PanelKind
+from storage.repositories.live.rounds import ClosedBy
 
 log = logging.getLogger(__name__)
 

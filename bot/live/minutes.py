@@ -37,7 +37,7 @@ from bot.reports.document import (
     SignatureLines,
     Table,
 )
-from storage.repositories.live_sessions import AttendanceAnswer
+from storage.repositories.live.sessions import AttendanceAnswer
 
 
 def _how(platform: Platform, _: Translator) -> str:

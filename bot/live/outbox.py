@@ -26,7 +26,7 @@ from bot.live.calendar import CALENDAR_FILENAME, CALENDAR_MEDIA_TYPE, session_ca
 from bot.live.invitation_wording import attendance_question, invitation_text, reminder_text
 from bot.transport.events import OutgoingFile, OutgoingMessage
 from storage.repositories import Repositories
-from storage.repositories.live_sessions import InvitedAs, LiveInvitation
+from storage.repositories.live.sessions import InvitedAs, LiveInvitation
 
 if TYPE_CHECKING:
     from bot.app import App

@@ -20,7 +20,7 @@ from bot.live.voting import voters_count
 from bot.live.wording import clock, person_name, session_name, vote_kind_word
 from bot.transport.events import ChatRef, Choice, MessageRef, OutgoingMessage
 from storage.repositories import Repositories
-from storage.repositories.live_presence import CheckpointReason, PanelKind, PanelRef
+from storage.repositories.live.presence import CheckpointReason, PanelKind, PanelRef
 
 if TYPE_CHECKING:
     from bot.app import App

@@ -16,8 +16,8 @@ from bot.domain.outcomes import QuorumOutcome, live_quorum
 from bot.domain.rules import RuleSet
 from bot.live.agenda import roll
 from storage.repositories import Repositories
-from storage.repositories.live_presence import Checkpoint, CheckpointReason
-from storage.repositories.live_sessions import AttendanceAnswer
+from storage.repositories.live.presence import Checkpoint, CheckpointReason
+from storage.repositories.live.sessions import AttendanceAnswer
 
 
 class PresenceRefusal(StrEnum):

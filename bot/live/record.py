@@ -18,8 +18,8 @@ from bot.live.agenda import AgendaItem, load_agenda, persons_by_id, roll, staff_
 from bot.live.elections import ElectionRoundResult, election_result, first_letter
 from bot.live.voting import RoundResult, round_result
 from storage.repositories import Repositories
-from storage.repositories.live_presence import Checkpoint
-from storage.repositories.live_sessions import AttendanceAnswer, LiveSessionInfo
+from storage.repositories.live.presence import Checkpoint
+from storage.repositories.live.sessions import AttendanceAnswer, LiveSessionInfo
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,7 +26,7 @@ from bot.live.wording import session_name, when
 from bot.timeutil import LJUBLJANA
 from bot.transport.events import OutgoingMessage
 from storage.repositories import Repositories
-from storage.repositories.live_presence import CheckpointReason
+from storage.repositories.live.presence import CheckpointReason
 
 if TYPE_CHECKING:
     from bot.app import App

@@ -68,8 +68,8 @@ from bot.live.wording import session_name
 from bot.transport.events import OutgoingMessage
 from storage.columns import parse_utc, utc_text
 from storage.repositories import Repositories
-from storage.repositories.live_elections import LiveElectionRound
-from storage.repositories.live_rounds import ClosedBy, LiveRound
+from storage.repositories.live.elections import LiveElectionRound
+from storage.repositories.live.rounds import ClosedBy, LiveRound
 from storage.repositories.send_ledger import SendBatch
 
 if TYPE_CHECKING:

@@ -24,8 +24,8 @@ from bot.live.rollcall import RollCallLine, roll_call_record
 from bot.live.secret import SecretResult, cast_secret_ballot, secret_result
 from storage.errors import DuplicateVote
 from storage.repositories import Repositories
-from storage.repositories.live_presence import Checkpoint, CheckpointReason
-from storage.repositories.live_rounds import ClosedBy, LiveRound
+from storage.repositories.live.presence import Checkpoint, CheckpointReason
+from storage.repositories.live.rounds import ClosedBy, LiveRound
 
 # Votes stamped by the platform before the set time that arrive a moment later still count; the
 # timer closes the round this long after its time, and anything stamped later is refused.

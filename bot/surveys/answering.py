@@ -33,7 +33,7 @@ from bot.domain.survey_definition import (
 from bot.i18n import N_
 from storage.records import Survey, SurveyAnswer, SurveyResponse, SurveyStatus
 from storage.repositories import Repositories
-from storage.repositories.survey_progress import SurveyDraft
+from storage.repositories.surveys.progress import SurveyDraft
 
 SKIP_WORDS = frozenset({"-", "–", "—"})  # typed instead of an answer: pass an optional question
 

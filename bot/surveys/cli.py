@@ -27,7 +27,7 @@ from bot.surveys.store import (
 from bot.surveys.wording import deadline_text, percent
 from bot.timeutil import TimeInputError, format_local, parse_local_datetime, utc_now
 from storage.database import Database
-from storage.repositories.survey_progress import SurveySource
+from storage.repositories.surveys.progress import SurveySource
 
 STATUS_LABELS = {
     "draft": N_("draft"),

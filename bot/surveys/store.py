@@ -23,7 +23,7 @@ from bot.i18n import N_
 from bot.transport.events import IncomingEvent
 from storage.records import Survey, SurveyStatus
 from storage.repositories import Repositories
-from storage.repositories.survey_progress import SurveySource
+from storage.repositories.surveys.progress import SurveySource
 
 MAX_DEFINITION_BYTES = 256 * 1024
 

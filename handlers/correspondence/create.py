@@ -58,7 +58,7 @@ from bot.timeutil import EXAMPLE_DATETIME, TimeInputError, parse_local_datetime
 from bot.transport.events import Choice, OutgoingMessage
 from handlers.context import HandlerContext
 from handlers.routes import Routes
-from storage.repositories.correspondence_drafts import DraftState, DraftStep
+from storage.repositories.correspondence.drafts import DraftState, DraftStep
 
 log = logging.getLogger(__name__)
 

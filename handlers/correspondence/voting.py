@@ -59,7 +59,7 @@ from bot.transport.events import Choice, OutgoingMessage
 from bot.transport.security_log import RefusalKind
 from handlers.context import HandlerContext
 from handlers.routes import Routes
-from storage.repositories.correspondence_messages import MessagePurpose
+from storage.repositories.correspondence.messages import MessagePurpose
 
 SESSIONS_COMMANDS = ("seje",)
 

@@ -48,8 +48,8 @@ from handlers.live.common import (
     session_title,
 )
 from handlers.routes import Routes
-from storage.repositories.live_presence import CheckpointReason
-from storage.repositories.live_rounds import ClosedBy
+from storage.repositories.live.presence import CheckpointReason
+from storage.repositories.live.rounds import ClosedBy
 
 OPEN_REFUSALS = {
     OpenRefusal.SESSION_NOT_OPEN: N_("The session is not open."),

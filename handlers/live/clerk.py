@@ -27,7 +27,7 @@ from handlers.live.common import (
     session_title,
 )
 from handlers.routes import Routes
-from storage.repositories.live_presence import PanelKind
+from storage.repositories.live.presence import PanelKind
 
 
 async def _toggle(ctx: HandlerContext, session_id: int, person_id: int, effects: Effects) -> str:

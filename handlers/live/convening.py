@@ -49,7 +49,7 @@ from bot.transport.security_log import RefusalKind, input_kind
 from handlers.context import HandlerContext
 from handlers.live.common import command
 from handlers.routes import Routes
-from storage.repositories.live_drafts import LiveDraft
+from storage.repositories.live.drafts import LiveDraft
 
 MAX_TEXT = 2000
 MAX_MATERIAL_BYTES = 20 * 1024 * 1024

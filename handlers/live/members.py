@@ -54,9 +54,9 @@ from bot.transport.security_log import RefusalKind
 from handlers.context import HandlerContext
 from handlers.live.common import action_time, apply
 from handlers.routes import Routes
-from storage.repositories.live_elections import LiveElectionRound
-from storage.repositories.live_rounds import LiveRound
-from storage.repositories.live_sessions import AttendanceAnswer
+from storage.repositories.live.elections import LiveElectionRound
+from storage.repositories.live.rounds import LiveRound
+from storage.repositories.live.sessions import AttendanceAnswer
 
 PRESENT_WORDS = frozenset({"prisoten", "prisotna", "prisotni", "navzoc", "navzoca", "present"})
 

@@ -56,7 +56,7 @@ from handlers.context import HandlerContext
 from handlers.help import command_prefix
 from handlers.routes import Routes
 from storage.records import Survey, SurveyStatus
-from storage.repositories.survey_progress import SurveySource
+from storage.repositories.surveys.progress import SurveySource
 
 ACTIONS = frozenset({SEND, CANCEL})
 YAML_SUFFIXES = (".yaml", ".yml")

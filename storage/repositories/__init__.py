@@ -12,8 +12,8 @@ from storage.repositories.bodies import BodyRepository
 from storage.repositories.correspondence import CorrespondenceRepositories
 from storage.repositories.deliveries import DeliveryRepository
 from storage.repositories.elections import ElectionRepository
-from storage.repositories.invitations import InvitationRepository
-from storage.repositories.linking_attempts import LinkingAttemptRepository
+from storage.repositories.linking.attempts import LinkingAttemptRepository
+from storage.repositories.linking.codes import InvitationRepository
 from storage.repositories.live import LiveRepositories
 from storage.repositories.materials import MaterialRepository
 from storage.repositories.memberships import MembershipRepository
@@ -28,8 +28,8 @@ from storage.repositories.secret_ballots import SecretBallotRepository
 from storage.repositories.send_ledger import SendLedgerRepository
 from storage.repositories.sent_messages import SentMessageRepository
 from storage.repositories.sessions import SessionRepository
-from storage.repositories.survey_progress import SurveyProgressRepository
-from storage.repositories.surveys import SurveyRepository
+from storage.repositories.surveys.progress import SurveyProgressRepository
+from storage.repositories.surveys.questionnaires import SurveyRepository
 from storage.repositories.votes import VoteRepository
 
 

@@ -69,7 +69,7 @@ from bot.transport.matrix.adapter import MatrixTransport
 from bot.transport.security_log import LOGGER_NAME, RefusalKind
 from bot.transport.telegram import TelegramTransport
 from storage.database import Database
-from storage.repositories.correspondence_progress import Source
+from storage.repositories.correspondence.progress import Source
 from tests.e2e.conftest import DEFAULT_PASSWORD, MatrixUsers
 from tests.e2e.live.world import CHAIR, CONVENED_AT, STARTS_AT, LiveBot, convene_session
 from tests.e2e.matrix_kit import plain_client

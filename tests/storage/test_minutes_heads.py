@@ -20,7 +20,7 @@ from bot.domain.models import VoteChoice
 from bot.i18n import Translator
 from bot.reports.render_text import to_markdown
 from storage.database import Database
-from tests.storage.test_correspondence_services import (
+from tests.storage.correspondence.test_services import (
     DEADLINE,
     GRACE,
     app,

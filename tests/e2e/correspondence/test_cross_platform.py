@@ -29,8 +29,8 @@ from bot.correspondence.schedule import correspondence_feature
 from bot.domain.models import MotionCategory, SessionStatus, VoteChoice
 from bot.linking.codes import issue_codes
 from bot.timeutil import format_local
-from storage.repositories.correspondence_outcomes import StoredOutcome
-from storage.repositories.correspondence_progress import Source
+from storage.repositories.correspondence.outcomes import StoredOutcome
+from storage.repositories.correspondence.progress import Source
 from tests.e2e.conftest import MatrixUsers
 from tests.support.harness import BotHarness, MatrixMember, Seen, TelegramMember
 from tests.support.synapse import SynapseServer

@@ -17,7 +17,7 @@ import pytest_asyncio
 from bot.correspondence.create import MotionDraft, SessionDraft, store_ready_session
 from bot.domain.models import MotionCategory
 from bot.transport.html_text import text_length
-from storage.repositories.correspondence_progress import Source
+from storage.repositories.correspondence.progress import Source
 from tests.e2e.correspondence.test_telegram import (
     CLERK,
     COUNCIL,

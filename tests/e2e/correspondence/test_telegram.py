@@ -27,7 +27,7 @@ from bot.correspondence.schedule import correspondence_feature
 from bot.domain.models import MotionCategory, SessionStatus, VoteChoice
 from bot.runtime import Runtime
 from bot.transport.telegram import TelegramTransport
-from storage.repositories.correspondence_progress import Source
+from storage.repositories.correspondence.progress import Source
 from tests.support.fake_telegram import FakeMessage, FakeTelegram, FakeUser
 from tests.support.harness import ManualClock
 from tests.support.world import RosterWorld, roster_world

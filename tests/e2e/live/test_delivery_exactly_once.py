@@ -26,7 +26,7 @@ from bot.live.agenda import load_agenda
 from bot.live.voting import cast_vote, open_vote
 from bot.timeutil import utc_now
 from storage.database import Database
-from tests.storage.live_factories import (
+from tests.storage.live.factories import (
     app_for,
     convened_session,
     live_council,

@@ -21,7 +21,7 @@ from bot.surveys.store import check_definition, store_survey
 from bot.transport.events import ChatRef, ChoiceMade, IncomingEvent, MessageRef, Sender
 from bot.transport.telegram import TelegramTransport
 from storage.records import SurveyStatus
-from storage.repositories.survey_progress import SurveySource
+from storage.repositories.surveys.progress import SurveySource
 from tests.support.fake_telegram import FakeTelegram
 from tests.support.fake_telegram.clock import PlatformClock
 from tests.support.harness import ManualClock, TelegramMember

@@ -49,7 +49,7 @@ from bot.domain.rules import Basis, Comparison, CorrespondenceAdoption, Threshol
 from bot.domain.rules_loader import load_named_rule_set
 from bot.i18n import Translator
 from bot.transport.events import ChatRef, ChoiceMade, IncomingEvent, Sender
-from storage.repositories.correspondence_outcomes import StoredOutcome
+from storage.repositories.correspondence.outcomes import StoredOutcome
 
 GORNJI_GRAD = load_named_rule_set("gornji-grad-2016")
 MAJORITY = load_named_rule_set("majority-of-all-members")

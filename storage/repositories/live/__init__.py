@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from storage.engine import Statements
 from storage.keyring import KeyRing
-from storage.repositories.live_drafts import LiveDraftRepository
-from storage.repositories.live_elections import LiveElectionRepository
-from storage.repositories.live_presence import LivePresenceRepository
-from storage.repositories.live_rounds import LiveRoundRepository
-from storage.repositories.live_sessions import LiveSessionRepository
+from storage.repositories.live.drafts import LiveDraftRepository
+from storage.repositories.live.elections import LiveElectionRepository
+from storage.repositories.live.presence import LivePresenceRepository
+from storage.repositories.live.rounds import LiveRoundRepository
+from storage.repositories.live.sessions import LiveSessionRepository
 
 
 class LiveRepositories:

@@ -11,13 +11,13 @@ from bot.live.ballot_closing import offered_messages
 from bot.live.follow_up import close_due_votes, deliver_all
 from bot.live.vote_actions import start_vote
 from storage.database import Database
-from tests.storage.live_factories import (
+from tests.storage.live.factories import (
     convened_session,
     later,
     live_council,
     open_with_present,
 )
-from tests.storage.test_live_outbox import linked_app
+from tests.storage.live.test_outbox import linked_app
 
 
 async def test_only_messages_still_offering_a_button_of_the_round_are_found(db: Database) -> None:

@@ -20,8 +20,8 @@ from bot.live.voting import (
     round_result,
 )
 from storage.database import Database
-from storage.repositories.live_rounds import ClosedBy
-from tests.storage.live_factories import (
+from storage.repositories.live.rounds import ClosedBy
+from tests.storage.live.factories import (
     STARTS,
     app_for,
     convened_session,

@@ -17,11 +17,11 @@ from bot.surveys.store import (
 from storage.database import Database
 from storage.errors import ForeignKeyViolation
 from storage.records import SurveyStatus
-from storage.repositories.survey_progress import SurveySource
+from storage.repositories.surveys.progress import SurveySource
 from tests.storage.factories import T0, at
 
 SOS_2020 = (
-    Path(__file__).resolve().parents[2] / "config" / "surveys" / "sos-2020-seje-na-daljavo.yaml"
+    Path(__file__).resolve().parents[3] / "config" / "surveys" / "sos-2020-seje-na-daljavo.yaml"
 )
 
 

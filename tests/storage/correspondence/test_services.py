@@ -51,8 +51,8 @@ from bot.messenger import Messenger
 from bot.reports.render_text import to_markdown
 from bot.scheduler import Scheduler
 from storage.database import Database
-from storage.repositories.correspondence_progress import Source
-from storage.repositories.correspondence_reminders import ReminderOutcome
+from storage.repositories.correspondence.progress import Source
+from storage.repositories.correspondence.reminders import ReminderOutcome
 
 NOW = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)
 DEADLINE = datetime(2026, 11, 18, 11, 0, tzinfo=UTC)

@@ -25,9 +25,9 @@ from bot.messenger import Messenger
 from bot.scheduler import Scheduler
 from bot.transport.events import Capability, ChatRef, MessageRef, OutgoingMessage
 from storage.database import Database
-from storage.repositories.live_rounds import ClosedBy
-from storage.repositories.live_sessions import AttendanceAnswer
-from tests.storage.live_factories import (
+from storage.repositories.live.rounds import ClosedBy
+from storage.repositories.live.sessions import AttendanceAnswer
+from tests.storage.live.factories import (
     NOW,
     STARTS,
     convened_session,

@@ -19,8 +19,8 @@ from bot.live.elections import (
 from bot.live.presence import confirm_presence
 from bot.live.voting import CastRefusal
 from storage.database import Database
-from storage.repositories.live_rounds import ClosedBy
-from tests.storage.live_factories import (
+from storage.repositories.live.rounds import ClosedBy
+from tests.storage.live.factories import (
     STARTS,
     app_for,
     convened_session,

@@ -9,10 +9,10 @@ import pytest
 
 from bot.domain.models import Platform
 from storage.database import Database
-from storage.repositories.live_drafts import LiveDraft
-from storage.repositories.live_presence import CheckpointReason, PanelKind, PanelRef
-from storage.repositories.live_sessions import AttendanceAnswer, InvitedAs
-from tests.storage.live_factories import NOW, app_for, convened_session, live_council
+from storage.repositories.live.drafts import LiveDraft
+from storage.repositories.live.presence import CheckpointReason, PanelKind, PanelRef
+from storage.repositories.live.sessions import AttendanceAnswer, InvitedAs
+from tests.storage.live.factories import NOW, app_for, convened_session, live_council
 
 
 async def test_an_invitation_is_claimed_by_one_sender_and_again_only_after_the_lease(

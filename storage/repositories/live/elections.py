@@ -9,7 +9,7 @@ from datetime import datetime
 from storage.columns import optional_parse_utc, parse_utc
 from storage.engine import Row
 from storage.repositories.base import Repository
-from storage.repositories.live_rounds import ClosedBy
+from storage.repositories.live.rounds import ClosedBy
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,11 +13,11 @@ from bot.domain.outcomes import MotionReason
 from bot.domain.rules import Basis, Comparison, CorrespondenceAdoption, Threshold
 from storage.database import Database
 from storage.errors import CheckViolation, UniqueViolation
-from storage.repositories.correspondence_drafts import DraftState, DraftStep
-from storage.repositories.correspondence_messages import MessagePurpose, SessionMessage
-from storage.repositories.correspondence_outcomes import StoredOutcome
-from storage.repositories.correspondence_progress import Milestone, Source
-from storage.repositories.correspondence_reminders import ReminderOutcome
+from storage.repositories.correspondence.drafts import DraftState, DraftStep
+from storage.repositories.correspondence.messages import MessagePurpose, SessionMessage
+from storage.repositories.correspondence.outcomes import StoredOutcome
+from storage.repositories.correspondence.progress import Milestone, Source
+from storage.repositories.correspondence.reminders import ReminderOutcome
 from tests.storage.factories import T0, at, correspondence_session, council, motion
 
 QUORUM = Threshold(Basis.ALL_MEMBERS, Fraction(1, 2), Comparison.MORE_THAN, "več kot polovica")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from storage.engine import Statements
 from storage.keyring import KeyRing
-from storage.repositories.correspondence_drafts import CorrespondenceDraftRepository
-from storage.repositories.correspondence_messages import CorrespondenceMessageRepository
-from storage.repositories.correspondence_outcomes import CorrespondenceOutcomeRepository
-from storage.repositories.correspondence_progress import CorrespondenceProgressRepository
-from storage.repositories.correspondence_reminders import CorrespondenceReminderRepository
+from storage.repositories.correspondence.drafts import CorrespondenceDraftRepository
+from storage.repositories.correspondence.messages import CorrespondenceMessageRepository
+from storage.repositories.correspondence.outcomes import CorrespondenceOutcomeRepository
+from storage.repositories.correspondence.progress import CorrespondenceProgressRepository
+from storage.repositories.correspondence.reminders import CorrespondenceReminderRepository
 
 
 class CorrespondenceRepositories:

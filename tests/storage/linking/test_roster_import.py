@@ -20,7 +20,7 @@ from bot.linking.codes import RedeemStatus, issue_codes, redeem_code
 from bot.linking.roster_import import import_roster
 from storage.database import Database
 
-EXAMPLE = Path(__file__).parents[2] / "config" / "roster.example.csv"
+EXAMPLE = Path(__file__).parents[3] / "config" / "roster.example.csv"
 COUNCIL_SLUG = "obcinski-svet-obcine-gornji-grad"
 SOS_SLUG = "skupnost-obcin-slovenije"
 NOW = datetime(2020, 11, 9, 10, 0, tzinfo=UTC)
