@@ -266,7 +266,7 @@ def summary_lines(settings: Settings, _: Translator) -> list[str]:
         _.plural(
             "Invitation codes are valid for {count} day.",
             "Invitation codes are valid for {count} days.",
-            settings.invitations.code_ttl_days,
+            settings.linking.code_ttl_days,
         ),
         _(
             "Reminders before a correspondence session's deadline: {durations}",

@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     AfterValidator,
+    AliasChoices,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -38,6 +39,7 @@ from pydantic import (
     ValidationInfo,
     field_validator,
 )
+from pydantic.fields import FieldInfo
 from pydantic_core import PydanticCustomError
 
 from bot.domain.syntax_wording import toml_detail
@@ -214,7 +216,8 @@ class MatrixSettings(_Section):
         return server == self.server_name or server in {s.lower() for s in self.allowed_servers}
 
 
-class InvitationSettings(_Section):
+class LinkingSettings(_Section):
+    # How many days a linking code (what links a chat account to the roster) is valid.
     code_ttl_days: Annotated[StrictInt, Field(ge=1, le=365)] = 14
 
 
@@ -234,7 +237,10 @@ class Settings(_Section):
     bot: BotSettings = _section_default()
     telegram: TelegramSettings = _section_default()
     matrix: MatrixSettings = _section_default()
-    invitations: InvitationSettings = _section_default()
+    # Named [invitations] before the linking codes had a name of their own; still read.
+    linking: LinkingSettings = Field(
+        default={}, validate_default=True, validation_alias=AliasChoices("linking", "invitations")
+    )
     reminders: ReminderSettings = _section_default()
 
     @property
@@ -657,10 +663,19 @@ def _problem_from_pydantic(entry: Mapping[str, Any]) -> SettingsProblem:
     return SettingsProblem(problem, fix, key=key, params=params)
 
 
+def _field_read_as(model: type[BaseModel], key: str) -> FieldInfo:
+    """The field a key of the file fills: by its name, or by a name it is also read under."""
+    for name, info in model.model_fields.items():
+        alias = info.validation_alias
+        if key == name or (isinstance(alias, AliasChoices) and key in alias.choices):
+            return info
+    raise KeyError(key)
+
+
 def _unknown_key(loc: tuple[str, ...]) -> SettingsProblem:
     model: type[BaseModel] = Settings
     for part in loc[:-1]:
-        annotation = model.model_fields[part].annotation
+        annotation = _field_read_as(model, part).annotation
         if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
             break
         model = annotation

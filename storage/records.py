@@ -31,7 +31,7 @@ class LinkedAccount:
 
 
 @dataclass(frozen=True, slots=True)
-class InvitationCode:
+class LinkingCode:
     """A single-use code that links a chat account to a person; only its hash is stored."""
 
     id: int | None
@@ -52,10 +52,10 @@ class RedeemOutcome(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class RedeemResult:
-    """What redeeming a code did; ``invitation`` is set whenever the code exists."""
+    """What redeeming a code did; ``code`` is set whenever the code exists."""
 
     outcome: RedeemOutcome
-    invitation: InvitationCode | None = None
+    code: LinkingCode | None = None
 
     @property
     def ok(self) -> bool:

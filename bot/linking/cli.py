@@ -243,7 +243,7 @@ async def _issue(
     async with open_database(settings, _) as db:
         try:
             return await issue_codes(
-                db, utc_now(), settings.invitations.code_ttl_days, body_slug=body_slug,
+                db, utc_now(), settings.linking.code_ttl_days, body_slug=body_slug,
                 email=email, include_linked=include_linked,
             )  # fmt: skip
         except UnknownPerson as error:

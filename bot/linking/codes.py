@@ -173,9 +173,9 @@ async def issue_codes_in(
             assert organisation is not None
             organisations.append(organisation.name)
         code = generate_code()
-        await repos.invitations.revoke_unused(person_id, now)
-        await repos.invitations.add(
-            repos.invitations.keyed_hash(_normalised(code)),
+        await repos.linking_codes.revoke_unused(person_id, now)
+        await repos.linking_codes.add(
+            repos.linking_codes.keyed_hash(_normalised(code)),
             person_id,
             organisation_ids[0] if organisation_ids else None,
             now,
@@ -277,10 +277,10 @@ async def redeem_code_in(
     code = normalise_code(code_text)
     if code is None:
         return RedeemOutcome(RedeemStatus.UNKNOWN)
-    invitation = await repos.invitations.find(code)
-    if invitation is None:
+    stored = await repos.linking_codes.find(code)
+    if stored is None:
         return RedeemOutcome(RedeemStatus.UNKNOWN)
-    person = await repos.persons.get(invitation.person_id)
+    person = await repos.persons.get(stored.person_id)
     assert person is not None and person.id is not None
     owner = await repos.accounts.find_person(platform, external_id)
     if owner is not None and owner.id == person.id:
@@ -288,7 +288,7 @@ async def redeem_code_in(
         return RedeemOutcome(RedeemStatus.ALREADY_LINKED, person)
     if owner is not None:
         return RedeemOutcome(RedeemStatus.LINKED_TO_OTHER_PERSON)
-    result = await repos.invitations.redeem(invitation.code_hash, now)
+    result = await repos.linking_codes.redeem(stored.code_hash, now)
     if not result.ok:
         return RedeemOutcome(_STORED_STATUS[result.outcome])
     await repos.accounts.link(person.id, platform, external_id, now)

@@ -117,7 +117,7 @@ async def apply_roster(
     for person_id in sorted(leaving):
         # Someone who left every body must not be able to link an account with an old code.
         if not await repos.memberships.list_for_person(person_id, active_only=True):
-            await repos.invitations.revoke_unused(person_id, now)
+            await repos.linking_codes.revoke_unused(person_id, now)
     return ImportReport(tuple(reports), dry_run=dry_run)
 
 

@@ -13,7 +13,7 @@ from storage.repositories.correspondence import CorrespondenceRepositories
 from storage.repositories.deliveries import DeliveryRepository
 from storage.repositories.elections import ElectionRepository
 from storage.repositories.linking.attempts import LinkingAttemptRepository
-from storage.repositories.linking.codes import InvitationRepository
+from storage.repositories.linking.codes import LinkingCodeRepository
 from storage.repositories.live import LiveRepositories
 from storage.repositories.materials import MaterialRepository
 from storage.repositories.memberships import MembershipRepository
@@ -45,8 +45,8 @@ class Repositories:
         "correspondence",
         "deliveries",
         "elections",
-        "invitations",
         "linking_attempts",
+        "linking_codes",
         "live",
         "materials",
         "memberships",
@@ -72,7 +72,7 @@ class Repositories:
         self.persons = PersonRepository(connection, keys)
         self.memberships = MembershipRepository(connection, keys)
         self.accounts = AccountRepository(connection, keys)
-        self.invitations = InvitationRepository(connection, keys)
+        self.linking_codes = LinkingCodeRepository(connection, keys)
         self.linking_attempts = LinkingAttemptRepository(connection, keys)
         self.sessions = SessionRepository(connection, keys)
         self.motions = MotionRepository(connection, keys)

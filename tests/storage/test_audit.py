@@ -291,10 +291,10 @@ async def test_codes_and_accounts_are_logged_without_the_code_or_the_account(
     async with db.transaction() as repos:
         _, people = await council(repos, members=1)
         person = people[0].id
-        await repos.invitations.add(code_hash, person, None, at(0), at(60 * 24))
-        await repos.invitations.revoke_unused(person, at(10))
-        await repos.invitations.add("f00d" * 16, person, None, at(11), at(60 * 24))
-        await repos.invitations.redeem("f00d" * 16, at(12))
+        await repos.linking_codes.add(code_hash, person, None, at(0), at(60 * 24))
+        await repos.linking_codes.revoke_unused(person, at(10))
+        await repos.linking_codes.add("f00d" * 16, person, None, at(11), at(60 * 24))
+        await repos.linking_codes.redeem("f00d" * 16, at(12))
         await repos.accounts.link(person, Platform.TELEGRAM, "123456789", at(12))
         await repos.accounts.link(person, Platform.TELEGRAM, "123456789", at(13))
         await repos.accounts.unlink(Platform.TELEGRAM, "123456789", at=at(14))

@@ -111,7 +111,7 @@ async def test_naive_datetimes_are_refused(db: Database) -> None:
     async with db.transaction() as repos:
         person = await repos.persons.add(Person(None, "Ana", "Novak", "ana@example.si"))
         with pytest.raises(ValueError, match="naive"):
-            await repos.invitations.add(
+            await repos.linking_codes.add(
                 "h", person.id, None, datetime(2020, 1, 1), datetime(2020, 1, 2)
             )
 

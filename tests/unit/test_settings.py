@@ -43,7 +43,7 @@ def test_embedded_defaults() -> None:
     assert settings.zone.key == "Europe/Ljubljana"
     assert settings.database_path == Path("var/sejabot.sqlite3")
     assert settings.default_rule_set == "gornji-grad-2016"
-    assert settings.invitations.code_ttl_days == 14
+    assert settings.linking.code_ttl_days == 14
     assert settings.telegram.enabled is False and settings.telegram.token is None
     assert settings.matrix.enabled is False
     assert settings.matrix.password is None and settings.matrix.access_token is None
@@ -57,6 +57,14 @@ def test_example_file_loads_and_its_paths_are_relative_to_its_folder() -> None:
     assert settings.matrix.store_path == EXAMPLE_PATH.parent / "var" / "matrix-store"
     assert settings.telegram.mode == "polling"
     assert settings.rules_search_path[-1] == EXAMPLE_PATH.parent / "rules"
+
+
+@pytest.mark.parametrize("section", ["linking", "invitations"])
+def test_the_linking_code_lifetime_is_read_also_under_its_earlier_section_name(
+    tmp_path: Path, section: str
+) -> None:
+    settings = load_settings(write(tmp_path, f"[{section}]\ncode_ttl_days = 30\n"), {})
+    assert settings.linking.code_ttl_days == 30
 
 
 def test_settings_are_frozen() -> None:
@@ -204,13 +212,13 @@ CASES = {
         [
             (
                 "{f}: reminder: [reminder] is not a known section. Fix: Did you mean [reminders]? "
-                "Known sections: bot, telegram, matrix, invitations, reminders."
+                "Known sections: bot, telegram, matrix, linking, reminders."
             )
         ],
         [
             (
                 "{f}: reminder: [reminder] ni znan razdelek. Rešitev: Ste mislili [reminders]? "
-                "Znani razdelki: bot, telegram, matrix, invitations, reminders."
+                "Znani razdelki: bot, telegram, matrix, linking, reminders."
             )
         ],
     ),

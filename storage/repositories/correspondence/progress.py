@@ -85,7 +85,7 @@ def progress_from_row(row: Row) -> CorrespondenceProgress:
     )
 
 
-def invitation_from_row(row: Row) -> InvitationRecord:
+def linking_code_from_row(row: Row) -> InvitationRecord:
     return InvitationRecord(
         session_id=row["session_id"],
         person_id=row["person_id"],
@@ -174,7 +174,7 @@ class CorrespondenceProgressRepository(Repository):
             f"SELECT {INVITATION_COLUMNS} FROM correspondence_invitations WHERE session_id = ? "
             "ORDER BY person_id",
             (session_id,),
-            invitation_from_row,
+            linking_code_from_row,
         )
 
     async def invitation(self, session_id: int, person_id: int) -> InvitationRecord | None:
@@ -182,7 +182,7 @@ class CorrespondenceProgressRepository(Repository):
             f"SELECT {INVITATION_COLUMNS} FROM correspondence_invitations "
             "WHERE session_id = ? AND person_id = ?",
             (session_id, person_id),
-            invitation_from_row,
+            linking_code_from_row,
         )
 
     async def unsent(self, session_id: int, max_attempts: int) -> list[InvitationRecord]:
@@ -191,7 +191,7 @@ class CorrespondenceProgressRepository(Repository):
             "WHERE session_id = ? AND sent_at IS NULL AND refusal IS NULL AND attempts < ? "
             "ORDER BY person_id",
             (session_id, max_attempts),
-            invitation_from_row,
+            linking_code_from_row,
         )
 
     async def claim_invitation(

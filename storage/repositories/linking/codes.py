@@ -1,4 +1,4 @@
-"""Invitation codes: single use, with expiry; only a keyed hash of each code is stored.
+"""Linking codes: single use, with expiry; only a keyed hash of each code is stored.
 
 The hash is an HMAC under a key derived from SEJABOT_SECRET_KEY (storage/keyring.py), which is
 not in the database. Codes issued before schema version 12 were stored as plain SHA-256; they
@@ -14,15 +14,15 @@ from bot.domain.audit_chain import SYSTEM_ACTOR, AuditKind, person_subject
 from storage.columns import now_utc, optional_parse_utc, parse_utc, utc_text
 from storage.engine import Row
 from storage.keyring import ServerKeysMissing
-from storage.records import InvitationCode, RedeemOutcome, RedeemResult
+from storage.records import LinkingCode, RedeemOutcome, RedeemResult
 from storage.repositories.audit import AuditRepository
 from storage.repositories.base import Repository
 
 COLUMNS = "id, code_hash, person_id, organisation_id, created_at, expires_at, used_at"
 
 
-def invitation_from_row(row: Row) -> InvitationCode:
-    return InvitationCode(
+def linking_code_from_row(row: Row) -> LinkingCode:
+    return LinkingCode(
         id=row["id"],
         code_hash=row["code_hash"],
         person_id=row["person_id"],
@@ -33,7 +33,7 @@ def invitation_from_row(row: Row) -> InvitationCode:
     )
 
 
-class InvitationRepository(Repository):
+class LinkingCodeRepository(Repository):
     __slots__ = ()
 
     def keyed_hash(self, normalised_code: str) -> str:
@@ -42,7 +42,7 @@ class InvitationRepository(Repository):
             raise ServerKeysMissing()
         return self._keys.code_hash(normalised_code)
 
-    async def find(self, normalised_code: str) -> InvitationCode | None:
+    async def find(self, normalised_code: str) -> LinkingCode | None:
         """The code's record: by its keyed hash, or by the plain SHA-256 of earlier versions."""
         found = await self.get_by_hash(self.keyed_hash(normalised_code))
         if found is None:
@@ -59,7 +59,7 @@ class InvitationRepository(Repository):
         expires_at: datetime,
         *,
         actor: str = SYSTEM_ACTOR,
-    ) -> InvitationCode:
+    ) -> LinkingCode:
         """Stores a new code's hash. The audit trail records that a code was issued to the
         person, never the code or its hash: either would let a reader of the log link an
         account."""
@@ -77,20 +77,20 @@ class InvitationRepository(Repository):
             {"organisation": organisation_id, "expires_at": utc_text(expires_at)},
             created_at,
         )
-        return invitation_from_row(row)
+        return linking_code_from_row(row)
 
-    async def get_by_hash(self, code_hash: str) -> InvitationCode | None:
+    async def get_by_hash(self, code_hash: str) -> LinkingCode | None:
         row = await self._one(
             f"SELECT {COLUMNS} FROM invitation_codes WHERE code_hash = ?", (code_hash,)
         )
-        return None if row is None else invitation_from_row(row)
+        return None if row is None else linking_code_from_row(row)
 
-    async def list_for_person(self, person_id: int) -> list[InvitationCode]:
+    async def list_for_person(self, person_id: int) -> list[LinkingCode]:
         rows = await self._all(
             f"SELECT {COLUMNS} FROM invitation_codes WHERE person_id = ? ORDER BY created_at, id",
             (person_id,),
         )
-        return [invitation_from_row(row) for row in rows]
+        return [linking_code_from_row(row) for row in rows]
 
     async def redeem(self, code_hash: str, now: datetime) -> RedeemResult:
         """Marks the code used if it is unused and unexpired; a single statement decides."""
@@ -102,7 +102,7 @@ class InvitationRepository(Repository):
             (stamp, code_hash, stamp),
         )
         if row is not None:
-            return RedeemResult(RedeemOutcome.OK, invitation_from_row(row))
+            return RedeemResult(RedeemOutcome.OK, linking_code_from_row(row))
         existing = await self.get_by_hash(code_hash)
         if existing is None:
             return RedeemResult(RedeemOutcome.UNKNOWN)

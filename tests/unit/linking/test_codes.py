@@ -122,7 +122,7 @@ async def test_unknown_body(db: Database) -> None:
 async def test_respondent_codes_carry_their_organisation(db: Database) -> None:
     issued = by_email(await issue_codes(db, NOW, 14))
     maja = issued["maja.furlan@ajdovscina.example"]
-    stored = await db.read.invitations.find(normalise_code(maja.code) or "")
+    stored = await db.read.linking_codes.find(normalise_code(maja.code) or "")
     organisation = await db.read.organisations.get_by_name("Občina Ajdovščina")
 
     assert stored is not None and organisation is not None
@@ -391,7 +391,7 @@ async def test_codes_issued_before_keyed_hashes_still_link(db: Database) -> None
     async with db.transaction() as repos:
         person = marko.person.id or 0
         # As a version before 12 stored it: the plain SHA-256 of the code.
-        await repos.invitations.add(
+        await repos.linking_codes.add(
             hashlib.sha256(plain.encode()).hexdigest(), person, None, NOW, NOW + timedelta(days=3)
         )
     outcome = await redeem_code(db, legacy, Platform.TELEGRAM, "5001", NOW)
