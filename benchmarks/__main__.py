@@ -37,7 +37,9 @@ def render(results: list[Result]) -> str:
         "|---|---|---|---|",
     ]
     for result in results:
-        lines.append(f"| {result.name} | {result.goal} | {result.measured} | {'yes' if result.met else 'NO'} |")
+        lines.append(
+            f"| {result.name} | {result.goal} | {result.measured} | {'yes' if result.met else 'NO'} |"
+        )
     for result in results:
         lines += ["", f"## {result.name}", ""]
         lines += [f"- {detail}" for detail in result.details]

@@ -31,13 +31,19 @@ async def run(work_dir: Path, synapse: SynapseServer) -> Result:
     await synapse.register_user("membot", "membot-password")
     async with FakeTelegram() as fake:
         bot = BotProcess(
-            work_dir, database, fake.url, fake.token,
-            homeserver=synapse.base_url, matrix_user=synapse.user_id("membot"),
+            work_dir,
+            database,
+            fake.url,
+            fake.token,
+            homeserver=synapse.base_url,
+            matrix_user=synapse.user_id("membot"),
             matrix_password="membot-password",
         )
         await bot.start()
         try:
-            users = [fake.user(50_000 + number, "Član", f"{number}") for number in range(len(codes))]
+            users = [
+                fake.user(50_000 + number, "Član", f"{number}") for number in range(len(codes))
+            ]
             for user, code in zip(users, codes, strict=True):
                 await fake.user_sends_text(user, f"/start {code}")
             for user in users:

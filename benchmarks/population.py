@@ -8,8 +8,34 @@ from bot.domain.roster_csv import parse_roster
 from bot.linking.roster_import import import_roster
 from storage.database import Database
 
-NAMES = ["Ana", "Marko", "Tanja", "Jože", "Mojca", "Luka", "Špela", "Žiga", "Nina", "Matej", "Urška", "Črt"]
-SURNAMES = ["Novak", "Horvat", "Kovačič", "Krajnc", "Zupančič", "Potočnik", "Kovač", "Mlakar", "Vidmar", "Žagar", "Šuster", "Čeh"]
+NAMES = [
+    "Ana",
+    "Marko",
+    "Tanja",
+    "Jože",
+    "Mojca",
+    "Luka",
+    "Špela",
+    "Žiga",
+    "Nina",
+    "Matej",
+    "Urška",
+    "Črt",
+]
+SURNAMES = [
+    "Novak",
+    "Horvat",
+    "Kovačič",
+    "Krajnc",
+    "Zupančič",
+    "Potočnik",
+    "Kovač",
+    "Mlakar",
+    "Vidmar",
+    "Žagar",
+    "Šuster",
+    "Čeh",
+]
 HEADER = "ime;priimek;vloga;organ;e-pošta;telefon;telegram;matrix;občina"
 
 
@@ -20,7 +46,9 @@ def roster_csv(councils: int, members_per_council: int, organisations: int, seed
         body = f"Občinski svet Občine Primer {council:03d}"
         for seat in range(members_per_council):
             name, surname = rng.choice(NAMES), rng.choice(SURNAMES)
-            lines.append(f"{name};{surname};svetnik;{body};m{council}.{seat}@obcina{council}.example;;;;")
+            lines.append(
+                f"{name};{surname};svetnik;{body};m{council}.{seat}@obcina{council}.example;;;;"
+            )
         lines.append(f"Vesna;Hribernik;tajnik;{body};tajnik{council}@obcina{council}.example;;;;")
     for number in range(organisations):
         lines.append(
@@ -31,7 +59,9 @@ def roster_csv(councils: int, members_per_council: int, organisations: int, seed
     return "\n".join(lines).encode("utf-8")
 
 
-async def populate(db: Database, councils: int, members_per_council: int, organisations: int) -> None:
+async def populate(
+    db: Database, councils: int, members_per_council: int, organisations: int
+) -> None:
     parsed = parse_roster(roster_csv(councils, members_per_council, organisations))
     if not parsed.ok:
         raise RuntimeError(f"synthetic roster invalid: {parsed.problems[:3]}")

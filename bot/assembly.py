@@ -32,7 +32,11 @@ def build_transports(settings: Settings, db: Database) -> list[Transport]:
     if telegram.enabled and telegram.token is not None:
         # As python-telegram-bot names them: "https://api.telegram.org/bot" and ".../file/bot".
         base_url = str(telegram.api_base_url).rstrip("/") if telegram.api_base_url else None
-        file_url = base_url[: -len("/bot")] + "/file/bot" if base_url and base_url.endswith("/bot") else base_url
+        file_url = (
+            base_url[: -len("/bot")] + "/file/bot"
+            if base_url and base_url.endswith("/bot")
+            else base_url
+        )
         webhook = (
             Webhook(str(telegram.webhook_url), telegram.webhook_listen, telegram.webhook_port)
             if telegram.mode == "webhook" and telegram.webhook_url

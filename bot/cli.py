@@ -212,11 +212,17 @@ async def _check_online(settings: Settings, _: Translator) -> list[str]:
                 str(matrix.homeserver),
                 matrix.user_id,
                 matrix.device_id or "SEJABOT",
-                access_token=matrix.access_token.get_secret_value() if matrix.access_token else None,
+                access_token=matrix.access_token.get_secret_value()
+                if matrix.access_token
+                else None,
                 password=matrix.password.get_secret_value() if matrix.password else None,
             )
             click.echo(
-                _("The homeserver accepts {user} as device {device}.", user=matrix.user_id, device=device)
+                _(
+                    "The homeserver accepts {user} as device {device}.",
+                    user=matrix.user_id,
+                    device=device,
+                )
             )
         except CredentialsRefused as error:
             refused.append(error.message(_))
@@ -239,7 +245,11 @@ def summary_lines(settings: Settings, _: Translator) -> list[str]:
         _("Time zone: {value}", value=settings.timezone),
         _("Database: {path} ({state})", path=settings.database_path, state=database_state),
         _("Default rules of procedure: {value}", value=settings.default_rule_set),
-        _("Server secret key {env}: {secret}", env=SECRET_KEY_ENV, secret=state(settings.bot.secret_key)),
+        _(
+            "Server secret key {env}: {secret}",
+            env=SECRET_KEY_ENV,
+            secret=state(settings.bot.secret_key),
+        ),
         _(
             "Telegram: {state}; bot: {username}; mode: {mode}; {env}: {secret}",
             state=on_off(telegram.enabled),

@@ -65,7 +65,9 @@ async def _run(cli: CliContext) -> None:
         except CredentialsRefused as refused:  # a configuration problem, not a crash
             raise CliError(refused.message(_), _) from None
         except MatrixTransportError as error:
-            raise CliError(_("The Matrix transport cannot start: {detail}", detail=error), _) from None
+            raise CliError(
+                _("The Matrix transport cannot start: {detail}", detail=error), _
+            ) from None
 
 
 @click.command(
@@ -81,7 +83,9 @@ async def _run(cli: CliContext) -> None:
     show_default=True,
     help=N_("Folder for the demo's database and homeserver."),
 )
-@click.option("--once", is_flag=True, help=N_("Start, print the log-ins, and stop (a quick check)."))
+@click.option(
+    "--once", is_flag=True, help=N_("Start, print the log-ins, and stop (a quick check).")
+)
 @click.option("--verbose", is_flag=True, help=N_("Log more detail."))
 @pass_cli
 def demo(cli: CliContext, work_dir: Path, once: bool, verbose: bool) -> None:
@@ -103,7 +107,10 @@ async def _demo(work_dir: Path, once: bool, _: Translator) -> None:
             await wait_for_stop_signal()
     except SynapseError as error:
         raise CliError(
-            _("The local homeserver did not start: {error}. Fix: run `make synapse` first.", error=error),
+            _(
+                "The local homeserver did not start: {error}. Fix: run `make synapse` first.",
+                error=error,
+            ),
             _,
         ) from None
     finally:

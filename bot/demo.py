@@ -103,12 +103,16 @@ class Demo:
         logins = []
         for person in people:
             user_id = self._user_id(person)
-            logins.append(DemoLogin(person.full_name, user_id, accounts[user_id], codes.get(person.id, "")))
+            logins.append(
+                DemoLogin(person.full_name, user_id, accounts[user_id], codes.get(person.id, ""))
+            )
             # Open the direct room now, so it waits in the person's client. Nothing is written
             # into it yet: a message encrypted before the person's first log-in could not be
             # read by the device they log in with.
             await transport.direct_chat(user_id)
-        self.state = DemoState(self.synapse.base_url, self.synapse.user_id(BOT_LOCALPART), tuple(logins))
+        self.state = DemoState(
+            self.synapse.base_url, self.synapse.user_id(BOT_LOCALPART), tuple(logins)
+        )
         return self.state
 
     async def stop(self) -> None:
@@ -168,7 +172,11 @@ class Demo:
         unlinked = []
         for item in issued:
             person_id = item.person.id
-            if person_id in wanted and person_id is not None and not await self.db.read.accounts.list_for_person(person_id):
+            if (
+                person_id in wanted
+                and person_id is not None
+                and not await self.db.read.accounts.list_for_person(person_id)
+            ):
                 unlinked.append(item)
         return unlinked
 
@@ -176,12 +184,18 @@ class Demo:
 def describe(state: DemoState, _: Translator) -> str:
     lines = [
         _("Sejabot demo is running."),
-        _("Homeserver: {url}  (log in with any Matrix client, e.g. Element, as below)", url=state.homeserver),
+        _(
+            "Homeserver: {url}  (log in with any Matrix client, e.g. Element, as below)",
+            url=state.homeserver,
+        ),
         _("Bot: {user_id}", user_id=state.bot_user_id),
         "",
     ]
     for login in state.logins:
-        lines.append(f"  {login.name:<22} {login.user_id:<34} " + _("password: {password}", password=login.password))
+        lines.append(
+            f"  {login.name:<22} {login.user_id:<34} "
+            + _("password: {password}", password=login.password)
+        )
         if login.code:
             lines.append(" " * 60 + _("invitation code: {code}", code=login.code))
     lines += [

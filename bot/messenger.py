@@ -123,16 +123,28 @@ class Messenger:
         """Edit the message; ``recorded``: what it offers afterwards is already stored."""
         transport = self._transports.get(ref.chat.platform)
         if transport is None:
-            log.error("no %s transport running; message %s not edited", ref.chat.platform, ref.message_id)
+            log.error(
+                "no %s transport running; message %s not edited", ref.chat.platform, ref.message_id
+            )
             return None
         async with self._offering_into(ref.chat, message):
             try:
                 edited = await transport.edit(ref, message)
             except BallotWithheld as withheld:  # the member was told why instead
-                log.info("secret ballot withheld from %s message %s (%s)", ref.chat.platform, ref.message_id, withheld.reason)
+                log.info(
+                    "secret ballot withheld from %s message %s (%s)",
+                    ref.chat.platform,
+                    ref.message_id,
+                    withheld.reason,
+                )
                 return None
             except MessageRefused as refused:  # e.g. not the bot's message: nothing to change
-                log.info("%s refused an edit of message %s: %s", ref.chat.platform, ref.message_id, refused.reason)
+                log.info(
+                    "%s refused an edit of message %s: %s",
+                    ref.chat.platform,
+                    ref.message_id,
+                    refused.reason,
+                )
                 return None
             except Exception:
                 log.exception("editing %s message %s failed", ref.chat.platform, ref.message_id)
@@ -180,17 +192,29 @@ class Messenger:
         """Send into one chat; says why not when it did not go (a refusal or a failure)."""
         transport = self._transports.get(chat.platform)
         if transport is None:
-            log.error("no %s transport running; message to %s not sent", chat.platform, chat.chat_id)
+            log.error(
+                "no %s transport running; message to %s not sent", chat.platform, chat.chat_id
+            )
             return ChatSend(failed=f"no {chat.platform} transport running")
         async with self._offering_into(chat, message):
             try:
                 ref = await transport.send(chat, message)
             except BallotWithheld as withheld:  # the member was told why instead
-                log.info("secret ballot withheld from %s chat %s (%s)", chat.platform, chat.chat_id, withheld.reason)
+                log.info(
+                    "secret ballot withheld from %s chat %s (%s)",
+                    chat.platform,
+                    chat.chat_id,
+                    withheld.reason,
+                )
                 # Final, not a failure that may pass: sending again would be withheld again.
                 return ChatSend(refused=f"secret ballot withheld ({withheld.reason})")
             except MessageRefused as refused:  # for good: sending it again changes nothing
-                log.warning("%s refused a message to chat %s: %s", chat.platform, chat.chat_id, refused.reason)
+                log.warning(
+                    "%s refused a message to chat %s: %s",
+                    chat.platform,
+                    chat.chat_id,
+                    refused.reason,
+                )
                 return ChatSend(refused=refused.reason)
             except Exception as error:  # one failed chat must not keep the message from the others
                 log.exception("sending to %s chat %s failed", chat.platform, chat.chat_id)
@@ -211,7 +235,9 @@ class Messenger:
                     chat.platform, chat.chat_id, ref.message_id, payloads
                 )
         except Exception:  # the message is out; its buttons will be refused, so say so loudly
-            log.exception("could not record the choices of %s message %s", ref.chat.platform, ref.message_id)
+            log.exception(
+                "could not record the choices of %s message %s", ref.chat.platform, ref.message_id
+            )
 
     async def _remember_edit(
         self, original: MessageRef, edited: MessageRef, message: OutgoingMessage
@@ -229,6 +255,8 @@ class Messenger:
                 if await repos.sent_messages.is_recorded(platform, chat_id, original.message_id):
                     await repos.sent_messages.withdraw(platform, chat_id, original.message_id)
         except Exception:
-            log.exception("could not withdraw the choices of %s message %s", platform, original.message_id)
+            log.exception(
+                "could not withdraw the choices of %s message %s", platform, original.message_id
+            )
         if message.choices:
             await self._remember_offer(edited, message)

@@ -50,18 +50,26 @@ def to_pending(item: Outgoing, at: datetime) -> PendingReply:
 def from_pending(reply: PendingReply) -> Outgoing:
     message = OutgoingMessage(
         html=reply.html,
-        choices=tuple(tuple(Choice(label, payload) for label, payload in row) for row in reply.choices),
+        choices=tuple(
+            tuple(Choice(label, payload) for label, payload in row) for row in reply.choices
+        ),
         poll_question=reply.poll_question,
     )
     if reply.person_id is not None:
         return Outgoing(ToPerson(reply.person_id), message)
     assert reply.chat_platform is not None and reply.chat_id is not None
-    return Outgoing(ToChat(ChatRef(reply.chat_platform, reply.chat_id, reply.chat_is_direct)), message)
+    return Outgoing(
+        ToChat(ChatRef(reply.chat_platform, reply.chat_id, reply.chat_is_direct)), message
+    )
 
 
 async def keep(repos: Repositories, outgoing: Sequence[Outgoing], at: datetime) -> list[int]:
     """In the event's transaction: store its replies; returns their ids for ``delivered``."""
-    return [await repos.pending_replies.add(to_pending(item, at)) for item in outgoing if _storable(item)]
+    return [
+        await repos.pending_replies.add(to_pending(item, at))
+        for item in outgoing
+        if _storable(item)
+    ]
 
 
 async def delivered(app: App, reply_ids: Sequence[int]) -> None:

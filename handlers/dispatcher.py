@@ -47,7 +47,9 @@ async def _with_file_fetched(event: IncomingEvent) -> IncomingEvent:
     try:
         content = await incoming.fetch()
     except Exception:  # the handler will try again and tell the person if it still fails
-        log.warning("prefetching %s from %s failed", incoming.filename, event.platform, exc_info=True)
+        log.warning(
+            "prefetching %s from %s failed", incoming.filename, event.platform, exc_info=True
+        )
         return event
 
     async def cached() -> bytes:
@@ -81,7 +83,9 @@ class Dispatcher:
             try:
                 await work()
             except Exception:  # the event itself is handled and stored; report and go on
-                log.exception("follow-up work of %s event %s failed", event.platform, event.event_key)
+                log.exception(
+                    "follow-up work of %s event %s failed", event.platform, event.event_key
+                )
 
     async def _handle_in_transaction(self, event: IncomingEvent) -> HandlerContext | None:
         """Route the event in its own transaction; None for an event handled before.
@@ -93,7 +97,9 @@ class Dispatcher:
             if not await repos.processed_updates.mark(event.platform, event.event_key):
                 log.info("duplicate %s event %s ignored", event.platform, event.event_key)
                 return None
-            person = await repos.accounts.find_person(Platform(event.platform), event.sender.external_id)
+            person = await repos.accounts.find_person(
+                Platform(event.platform), event.sender.external_id
+            )
             memberships = (
                 await repos.memberships.list_for_person(person.id)
                 if person is not None and person.id is not None
@@ -131,7 +137,9 @@ class Dispatcher:
         if not ctx.memberships:
             ctx.refuse(
                 RefusalKind.NO_ACTIVE_SEAT,
-                ctx._("You are no longer on the roster of any body, so the bot cannot serve you. If this is a mistake, contact your municipal administration."),
+                ctx._(
+                    "You are no longer on the roster of any body, so the bot cannot serve you. If this is a mistake, contact your municipal administration."
+                ),
                 detail=f"person={ctx.person.id} {input_kind(event)}",
             )
             return

@@ -27,7 +27,9 @@ async def help_text(ctx: HandlerContext) -> str:
     _ = ctx._
     p = command_prefix(ctx)
     lines = [
-        "<b>" + _("Hello, {name}.", name=escape(ctx.person.full_name)) + "</b>" if ctx.person else "",
+        "<b>" + _("Hello, {name}.", name=escape(ctx.person.full_name)) + "</b>"
+        if ctx.person
+        else "",
         _("Here is what you can do now:"),
     ]
     for provider in ctx.help_providers:
@@ -91,8 +93,10 @@ def unknown_input_hint(ctx: HandlerContext) -> None:
         )  # fmt: skip
         return
     ctx.reply_text(
-        _("I did not understand that. Send {prefix}pomoc to see what you can do.",
-          prefix=command_prefix(ctx))
+        _(
+            "I did not understand that. Send {prefix}pomoc to see what you can do.",
+            prefix=command_prefix(ctx),
+        )
     )
 
 

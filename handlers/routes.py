@@ -37,7 +37,9 @@ class Routes:
     conversations: list[ConversationHandler] = field(default_factory=list)
     help_providers: list[HelpProvider] = field(default_factory=list)
 
-    def command(self, names: Iterable[str], handler: CommandHandler, *, staff: bool = False) -> None:
+    def command(
+        self, names: Iterable[str], handler: CommandHandler, *, staff: bool = False
+    ) -> None:
         for name in names:
             if name in self.commands:
                 raise ValueError(f"command {name!r} registered twice")

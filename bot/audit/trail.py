@@ -402,9 +402,7 @@ ROW_WORDS: dict[FactTable, str] = {
     FactTable.ELECTION_BALLOT_MARKS: N_(
         "the marks of the ballot with receipt {2} of election {0}, round {1}"
     ),
-    FactTable.ATTENDANCE: N_(
-        "the attendance of person {2} at presence check {1} of session {0}"
-    ),
+    FactTable.ATTENDANCE: N_("the attendance of person {2} at presence check {1} of session {0}"),
     FactTable.SURVEY_RESPONSES: N_("the response of organisation {1} to survey {0}"),
     FactTable.SURVEY_ANSWERS: N_("the response of organisation {1} to survey {0}"),
     FactTable.CORRESPONDENCE_OUTCOMES: N_("the stored outcome of motion {0}"),

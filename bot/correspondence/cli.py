@@ -241,7 +241,9 @@ async def _show(settings: Settings, session_id: int, _: Translator) -> list[str]
         return lines
 
 
-def _counts(motion: MotionTally, rules: CorrespondenceRules, _: Translator) -> list[tuple[str, int]]:
+def _counts(
+    motion: MotionTally, rules: CorrespondenceRules, _: Translator
+) -> list[tuple[str, int]]:
     return [(choice_label(choice, _), motion.count(choice)) for choice in allowed_choices(rules)]
 
 

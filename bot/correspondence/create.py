@@ -208,7 +208,8 @@ def review_draft(
     for position, motion in enumerate(draft.motions, start=1):
         problems.extend(motion_problems(rules, position, motion))
         warnings.extend(
-            PositionedWarning(position, warning) for warning in review_motion(rules, motion).warnings
+            PositionedWarning(position, warning)
+            for warning in review_motion(rules, motion).warnings
         )
     if draft.deadline is None:
         problems.append(Problem(ProblemCode.NO_DEADLINE))

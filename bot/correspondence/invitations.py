@@ -235,7 +235,9 @@ class MemberDelivery:
         ]  # fmt: skip
 
 
-async def material_files(repos: Repositories, materials: list[Material]) -> tuple[OutgoingFile, ...]:
+async def material_files(
+    repos: Repositories, materials: list[Material]
+) -> tuple[OutgoingFile, ...]:
     files = []
     for material in materials:
         assert material.id is not None
@@ -290,7 +292,9 @@ async def show_to_member(
         if only_pending and motion.motion.id not in pending_ids:
             continue
         vote = replace(
-            vote_message(session, motion.motion, tally.rules, _, recorded=motion.vote_of(person_id)),
+            vote_message(
+                session, motion.motion, tally.rules, _, recorded=motion.vote_of(person_id)
+            ),
             bulk=bulk,
         )
         planned.append((MessagePurpose.VOTE, motion.motion.id, vote))

@@ -114,7 +114,9 @@ async def gather_minutes(
     assert body is not None
     rule_set = rule_set_of(body)
     tally = await load_tally(repos, session_id, rule_set.correspondence)
-    stored = {o.motion_id: o for o in await repos.correspondence.outcomes.list_for_session(session_id)}
+    stored = {
+        o.motion_id: o for o in await repos.correspondence.outcomes.list_for_session(session_id)
+    }
     final = bool(stored)
     outcomes = stored or {o.motion_id: o for o in session_outcomes(tally, rule_set.name, now)}
     members = await _member_facts(repos, session_id, tally)
@@ -134,7 +136,6 @@ async def gather_minutes(
         audit_head=audit_head,
         audit_state=await minutes_head_state(repos, session_id, audit_head),
     )
-
 
 
 async def _member_facts(
@@ -182,7 +183,11 @@ def _confirmation_cells(facts: MinutesFacts, member: MemberFacts, _: Translator)
 def _vote_cells(facts: MinutesFacts, vote: Vote | None, _: Translator) -> list[str]:
     if vote is None:
         return [_("did not vote"), "—", "—"]
-    return [choice_label(vote.choice, _), facts.moment(vote.cast_at, _), platform_label(vote.platform, _)]
+    return [
+        choice_label(vote.choice, _),
+        facts.moment(vote.cast_at, _),
+        platform_label(vote.platform, _),
+    ]
 
 
 def _rule_lines(facts: MinutesFacts, _: Translator) -> list[tuple[str, str]]:
@@ -323,7 +328,9 @@ def _findings(doc: Document, facts: MinutesFacts, _: Translator) -> None:
     doc.add(BulletList(items))
 
 
-def delivery_and_votes_table(facts: MinutesFacts, _: Translator) -> tuple[list[str], list[list[str]]]:
+def delivery_and_votes_table(
+    facts: MinutesFacts, _: Translator
+) -> tuple[list[str], list[list[str]]]:
     """One row per member for CSV: invitation, confirmation and each vote with time and platform."""
     headers = [_("Member"), _("Invitation sent"), _("Delivery confirmed"), _("How")]
     for motion in facts.motions:

@@ -217,7 +217,9 @@ async def _invite_now(app: App, sending: _Sending, person_id: int) -> None:
     async with app.db.transaction() as repos:
         if complete:
             sent_at = app.now()
-            await repos.correspondence.progress.mark_sent(session_id, person_id, sent_at, len(complete))
+            await repos.correspondence.progress.mark_sent(
+                session_id, person_id, sent_at, len(complete)
+            )
             for platform in sorted({str(chat.platform) for chat in complete}):
                 await repos.audit.append(
                     AuditKind.SESSION_INVITATION_SENT, session_subject(session_id),

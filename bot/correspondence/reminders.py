@@ -216,7 +216,9 @@ async def _plan_clerks_note(repos: Repositories, batch: SendBatch) -> None:
     await repos.correspondence.reminders.set_recipients(
         session_id, int(batch.detail["lead"]), len(served)
     )
-    clerks: list[tuple[int, dict[str, object]]] = [(clerk_id, {}) for clerk_id in await clerk_ids(repos, session.body_id)]
+    clerks: list[tuple[int, dict[str, object]]] = [
+        (clerk_id, {}) for clerk_id in await clerk_ids(repos, session.body_id)
+    ]
     await send_ledger.plan(
         repos, CLERKS_KIND, batch.scope, clerks, batch.created_at,
         {**batch.detail, "reminded": len(served)},

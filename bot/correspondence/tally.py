@@ -188,14 +188,18 @@ def tally_html(tally: SessionTally, _: Translator, now: datetime, *, closed: boo
     abstention = tally.rules.allow_abstention
     for motion in tally.motions:
         lines.append("")
-        lines.append(f"<b>{escape(motion_heading(motion.motion, _))}</b>: {quoted(motion.motion.title)}")
+        lines.append(
+            f"<b>{escape(motion_heading(motion.motion, _))}</b>: {quoted(motion.motion.title)}"
+        )
         parts = [
             _("Voted: {count}", count=motion.voted),
             f"{choice_label(VoteChoice.ZA, _)}: {motion.count(VoteChoice.ZA)}",
             f"{choice_label(VoteChoice.PROTI, _)}: {motion.count(VoteChoice.PROTI)}",
         ]
         if abstention:
-            parts.append(f"{choice_label(VoteChoice.VZDRZAN, _)}: {motion.count(VoteChoice.VZDRZAN)}")
+            parts.append(
+                f"{choice_label(VoteChoice.VZDRZAN, _)}: {motion.count(VoteChoice.VZDRZAN)}"
+            )
         lines.append(" · ".join(parts))
     lines.append("")
     if closed:
@@ -339,7 +343,9 @@ def settled(tally: SessionTally) -> bool:
     return all(reach_of(tally, invitation) is not Reach.SENDING for invitation in tally.invitations)
 
 
-async def report_html(repos: Repositories, tally: SessionTally, _: Translator, now: datetime) -> str:
+async def report_html(
+    repos: Repositories, tally: SessionTally, _: Translator, now: datetime
+) -> str:
     """Per member: reached, still being sent, or not reachable (no linked account, or the
     platform refused it, with the reason) and to be delivered in person. Its count of members
     reached is the tally's "Invitation sent"."""
@@ -349,7 +355,9 @@ async def report_html(repos: Repositories, tally: SessionTally, _: Translator, n
         if person is not None:
             groups[reach_of(tally, invitation)].append((person, invitation))
     for members in groups.values():
-        members.sort(key=lambda item: (slovenian_sort_key(item[0].surname), slovenian_sort_key(item[0].name)))
+        members.sort(
+            key=lambda item: (slovenian_sort_key(item[0].surname), slovenian_sort_key(item[0].name))
+        )
 
     def names(reach: Reach) -> str:
         return ", ".join(escape(person.full_name) for person, _i in groups[reach])
@@ -365,9 +373,21 @@ async def report_html(repos: Repositories, tally: SessionTally, _: Translator, n
         ),
     ]
     if groups[Reach.REACHED]:
-        lines.append(_("Reached ({count}): {names}.", count=len(groups[Reach.REACHED]), names=names(Reach.REACHED)))
+        lines.append(
+            _(
+                "Reached ({count}): {names}.",
+                count=len(groups[Reach.REACHED]),
+                names=names(Reach.REACHED),
+            )
+        )
     if groups[Reach.SENDING]:
-        lines.append(_("Still being sent ({count}): {names}.", count=len(groups[Reach.SENDING]), names=names(Reach.SENDING)))
+        lines.append(
+            _(
+                "Still being sent ({count}): {names}.",
+                count=len(groups[Reach.SENDING]),
+                names=names(Reach.SENDING),
+            )
+        )
     if groups[Reach.NO_ACCOUNT]:
         lines.append(
             _(
@@ -387,10 +407,19 @@ async def report_html(repos: Repositories, tally: SessionTally, _: Translator, n
                 lines.append(f"• {escape(person.full_name)}: {escape(reason[:200])}")
     lines.append("")
     if settled(tally):
-        lines.append("<i>" + _("Sending is finished for every member (state at {time}).", time=when(now, _)) + "</i>")
+        lines.append(
+            "<i>"
+            + _("Sending is finished for every member (state at {time}).", time=when(now, _))
+            + "</i>"
+        )
     else:
         lines.append(
-            "<i>" + _("This report is updated until every member is settled; state at {time}.", time=when(now, _)) + "</i>"
+            "<i>"
+            + _(
+                "This report is updated until every member is settled; state at {time}.",
+                time=when(now, _),
+            )
+            + "</i>"
         )
     return "\n".join(lines)
 

@@ -73,9 +73,7 @@ def quorum_sentence(outcome: StoredOutcome, _: Translator) -> str:
         rule=threshold_phrase(outcome.quorum, _),
         needed=outcome.quorum_needed,
     )
-    verdict = (
-        _("The session is quorate.") if outcome.quorate else _("The session is not quorate.")
-    )
+    verdict = _("The session is quorate.") if outcome.quorate else _("The session is not quorate.")
     return f"{text} {verdict}"
 
 
@@ -118,7 +116,7 @@ def verdict_word(outcome: StoredOutcome, _: Translator) -> str:
 
 
 def counts_line(outcome: StoredOutcome, _: Translator, *, abstention: bool) -> str:
-    """"Glasovalo: 9 · ZA: 8 · PROTI: 1" (with VZDRŽAN where the rules know it)."""
+    """ "Glasovalo: 9 · ZA: 8 · PROTI: 1" (with VZDRŽAN where the rules know it)."""
     parts = [
         _("Voted: {count}", count=outcome.voted),
         f"{choice_label(VoteChoice.ZA, _)}: {outcome.za}",

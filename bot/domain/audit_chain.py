@@ -68,6 +68,7 @@ class AuditKind(StrEnum):
     ATTENDANCE_WITHDRAWN = "attendance_withdrawn"
     SURVEY_RESPONSE_SUBMITTED = "survey_response_submitted"
 
+
 # The only kinds that may name a receipt: a counted ballot is published with it anyway, and
 # these entries are written all at once at the close, in receipt order, naming nobody.
 RECEIPT_KINDS = frozenset(

@@ -169,7 +169,9 @@ class FactLedger:
     def _put(self, table: FactTable, key: RowKey, entry: ChainEntry, **values: FactValue) -> None:
         self._rows[(table, key)] = _Expected(dict(values), entry.seq)
 
-    def _change(self, table: FactTable, key: RowKey, entry: ChainEntry, **values: FactValue) -> None:
+    def _change(
+        self, table: FactTable, key: RowKey, entry: ChainEntry, **values: FactValue
+    ) -> None:
         expected = self._rows.get((table, key))
         if expected is None:
             return  # a round opened before the log began
@@ -231,9 +233,11 @@ class FactLedger:
             counted = self._counted(kind, target, round)
             if counted is None:
                 continue
-            names = {"za", "proti"} if kind == "motion" else {
-                name for name in facts if name.startswith("candidate_")
-            }
+            names = (
+                {"za", "proti"}
+                if kind == "motion"
+                else {name for name in facts if name.startswith("candidate_")}
+            )
             for name in sorted(names | set(counted)):
                 if name in facts and facts[name] != counted.get(name, 0):
                     found.append(Discrepancy(FactTable.OUTCOME_ENTRIES, (kind, target, round),

@@ -356,7 +356,7 @@ PROBLEM_MESSAGES: Mapping[ProblemCode, str] = {
     ),
     ProblemCode.VALUE_TOO_LONG: N_(
         "Line {line}: a value runs on for more than {limit} characters; probably a quotation "
-        "mark (\") there is not closed."
+        'mark (") there is not closed.'
     ),
 }
 

@@ -38,8 +38,10 @@ _CODE_GROUPS = (4, 4, 2)
 # Separators people type or their phones and mail programs insert: dashes of every width,
 # spaces, zero-width characters and direction marks copied along with a code.
 _IGNORED_IN_CODES = str.maketrans(
-    "", "", " -_\t\u00a0\u2010\u2011\u2012\u2013\u2014\u2212\u200b\u200c\u200d\u200e\u200f"
-    "\u2060\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff"
+    "",
+    "",
+    " -_\t\u00a0\u2010\u2011\u2012\u2013\u2014\u2212\u200b\u200c\u200d\u200e\u200f"
+    "\u2060\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff",
 )
 
 

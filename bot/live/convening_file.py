@@ -236,14 +236,18 @@ def parse_convening(text: str, base_dir: Path | None, now: datetime) -> ParsedCo
     except tomllib.TOMLDecodeError as error:
         found = toml_detail(error)
         if found.line is None:
-            problem = Problem(N_("The file is not valid TOML: {error}"), {"error": found.explanation})
+            problem = Problem(
+                N_("The file is not valid TOML: {error}"), {"error": found.explanation}
+            )
         else:
             problem = Problem(N_("The file is not valid TOML (line {line}, column {column}: {detail})."),
                               {"line": found.line, "column": found.column, "detail": found.explanation})  # fmt: skip
         parsed.problems.append(problem)
         return parsed
     except ValueError:  # tomllib refuses integers of thousands of digits with a plain ValueError
-        parsed.problems.append(Problem(N_("The file is not valid TOML: a number has too many digits."), {}))
+        parsed.problems.append(
+            Problem(N_("The file is not valid TOML: a number has too many digits."), {})
+        )
         return parsed
     reader = _Reader(parsed, base_dir, now)
     reader.unknown_keys(data, TOP_KEYS, None)

@@ -47,7 +47,9 @@ class _Atoms:
 
     def __init__(self, html: str) -> None:
         self.atoms: list[str] = _ATOM.findall(html)
-        self.sizes = [1 if len(atom) == 1 and atom < "\ud800" else text_length(atom) for atom in self.atoms]
+        self.sizes = [
+            1 if len(atom) == 1 and atom < "\ud800" else text_length(atom) for atom in self.atoms
+        ]
         self.open_after: list[tuple[str, ...]] = []
         self.too_deep = False
         stack: list[str] = []
@@ -126,8 +128,16 @@ def split_html(html: str, limit: int) -> list[str]:
         else:
             half = start + 1 + (position - start) // 2
             stop = next(
-                (best[kind] for kind in ("paragraph", "line", "space") if best.get(kind, 0) >= half),
-                best.get("char") or best.get("space") or best.get("line") or best.get("paragraph") or start + 1,
+                (
+                    best[kind]
+                    for kind in ("paragraph", "line", "space")
+                    if best.get(kind, 0) >= half
+                ),
+                best.get("char")
+                or best.get("space")
+                or best.get("line")
+                or best.get("paragraph")
+                or start + 1,
             )
         part = reopened + "".join(atoms[start:stop]).rstrip("\n") + _closers(cut.open_before(stop))
         if text_length(part) > limit:  # only with a limit below a tag's length: cut anyhow

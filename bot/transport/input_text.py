@@ -51,7 +51,11 @@ def cleaned_event(event: IncomingEvent) -> IncomingEvent:
         and (event.choice is None or payload == event.choice.payload)
     ):
         return event  # already clean, as nearly every button press is: nothing to copy
-    choice = ChoiceMade(payload, event.choice.message) if event.choice is not None and payload is not None else None
+    choice = (
+        ChoiceMade(payload, event.choice.message)
+        if event.choice is not None and payload is not None
+        else None
+    )
     return replace(
         event,
         sender=replace(event.sender, display_name=display_name),

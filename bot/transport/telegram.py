@@ -254,7 +254,9 @@ class TelegramTransport:
     async def _on_webhook(self, request: web.Request) -> web.Response:
         """One update from Telegram, answered 200 once handled (anything else: sent again)."""
         secret = request.headers.get(SECRET_HEADER, "").encode()
-        if not self._webhook_secret or not hmac.compare_digest(secret, self._webhook_secret.encode()):
+        if not self._webhook_secret or not hmac.compare_digest(
+            secret, self._webhook_secret.encode()
+        ):
             return web.Response(status=403)
         try:
             data = await request.json()
@@ -359,7 +361,9 @@ class TelegramTransport:
     async def _send_file(self, chat: ChatRef, outgoing_file: OutgoingFile) -> Message:
         upload = InputFile(outgoing_file.content, filename=outgoing_file.filename)
         if outgoing_file.is_image and outgoing_file.media_type in ("image/png", "image/jpeg"):
-            return await self._call(self._app.bot.send_photo, chat_id=int(chat.chat_id), photo=upload)
+            return await self._call(
+                self._app.bot.send_photo, chat_id=int(chat.chat_id), photo=upload
+            )
         return await self._call(
             self._app.bot.send_document, chat_id=int(chat.chat_id), document=upload
         )
@@ -451,7 +455,10 @@ class TelegramTransport:
         elif message.photo:
             photo = message.photo[-1]  # the largest size
             file_id, filename, media_type, size = (
-                photo.file_id, "photo.jpg", "image/jpeg", photo.file_size or 0
+                photo.file_id,
+                "photo.jpg",
+                "image/jpeg",
+                photo.file_size or 0,
             )
         else:
             return None

@@ -239,7 +239,9 @@ async def _prompt_confirm(ctx: HandlerContext, draft: DraftState) -> None:
         lines.append(f"{motion.position}. <i>{escape(motion.resolution)}</i> "
                      f"({_(CATEGORY_LABELS[motion.category])})")  # fmt: skip
     if materials:
-        lines.append(_("Materials: {files}", files=escape(", ".join(m.filename for m in materials))))
+        lines.append(
+            _("Materials: {files}", files=escape(", ".join(m.filename for m in materials)))
+        )
     else:
         lines.append(_("Materials: none attached"))
     unlinked = []
@@ -442,7 +444,7 @@ async def on_input(ctx: HandlerContext) -> bool:
     elif draft.step is DraftStep.DEADLINE:
         await _on_deadline(ctx, draft, text)
     else:
-        ctx.reply_text(ctx._("Send a file, or press \"Materials complete\" when all are sent."))
+        ctx.reply_text(ctx._('Send a file, or press "Materials complete" when all are sent.'))
     return True
 
 

@@ -92,7 +92,9 @@ def _detail(payload: Payload) -> str:
 
 
 def _refuse(ctx: HandlerContext, refusal: Refusal, payload: Payload) -> None:
-    ctx.refuse(refusal.kind, refusal.text(ctx._), detail=f"{_detail(payload)} reason={refusal.code}")
+    ctx.refuse(
+        refusal.kind, refusal.text(ctx._), detail=f"{_detail(payload)} reason={refusal.code}"
+    )
 
 
 def _platform(ctx: HandlerContext) -> Platform:
@@ -245,6 +247,7 @@ async def _after_change(ctx: HandlerContext, session_id: int, rules: Corresponde
 
     ctx.after_commit.append(refresh)
     if reached is not None:
+
         async def announce() -> None:
             await _announce_quorum(ctx, reached)
 
@@ -335,5 +338,3 @@ def register(routes: Routes) -> None:
     routes.payload(PREFIX, on_choice)
     routes.command(SESSIONS_COMMANDS, show_sessions)
     routes.help_lines(help_lines)
-
-

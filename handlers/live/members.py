@@ -490,8 +490,16 @@ async def election_ask(ctx: HandlerContext, rest: str) -> None:
     _show(
         ctx,
         election_confirm(
-            election, number, live_round.round, live_round.stage, marked, mask, valid, ctx._,
-            ballot=ballot, terms=secret_ballot_terms(rule_set, ctx._),
+            election,
+            number,
+            live_round.round,
+            live_round.stage,
+            marked,
+            mask,
+            valid,
+            ctx._,
+            ballot=ballot,
+            terms=secret_ballot_terms(rule_set, ctx._),
         ),
     )
 
@@ -517,7 +525,14 @@ async def election_cast(ctx: HandlerContext, rest: str) -> None:
     _spend_ballot(ctx, election_heading(number, election, live_round.stage, ctx._), at)
     ctx.reply(
         election_recorded(
-            election, number, live_round.stage, marked, outcome.valid, at, outcome.receipt, ctx._,
+            election,
+            number,
+            live_round.stage,
+            marked,
+            outcome.valid,
+            at,
+            outcome.receipt,
+            ctx._,
             ballot=ballot,
         )
     )

@@ -14,6 +14,4 @@ def register(routes: Routes) -> None:
     secretariat.register(routes)
 
 
-FEATURE = Feature(
-    "surveys", routes=register, on_start=SurveyFeature().on_start, commands=(survey,)
-)
+FEATURE = Feature("surveys", routes=register, on_start=SurveyFeature().on_start, commands=(survey,))

@@ -176,14 +176,18 @@ _SIMPLE = (
     ),
     (
         FactTable.ATTENDANCE,
-        ("SELECT session_id, checkpoint, person_id, status, reason, recorded_at, platform "
-        "FROM attendance"),
+        (
+            "SELECT session_id, checkpoint, person_id, status, reason, recorded_at, platform "
+            "FROM attendance"
+        ),
         _attendance,
     ),
     (
         FactTable.CORRESPONDENCE_OUTCOMES,
-        ("SELECT motion_id, round, reason, referred, confirmed, za, proti, vzdrzan "
-        "FROM correspondence_outcomes"),
+        (
+            "SELECT motion_id, round, reason, referred, confirmed, za, proti, vzdrzan "
+            "FROM correspondence_outcomes"
+        ),
         _outcome,
     ),
 )

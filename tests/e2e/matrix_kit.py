@@ -95,7 +95,6 @@ class Bot:
         self.running.clear()
 
 
-
 async def member_in_direct_chat(
     users: MatrixUsers, bot: Bot, transport: MatrixTransport, prefix: str = "member"
 ) -> tuple[AsyncClient, ChatRef]:
@@ -214,7 +213,6 @@ async def federating_homeserver(work_dir: Path) -> SynapseServer:
     )
     server.port = client_port
     return server
-
 
 
 async def plain_client(server: SynapseServer, localpart: str) -> AsyncClient:

@@ -768,7 +768,6 @@ async def test_one_member_cannot_vote_twice_through_both_platforms(
 # --- 10. a Matrix user of another homeserver, 13. a group chat, 14. a stranger's invitation ----
 
 
-
 async def left_rooms_with_reasons(
     observer: AsyncClient, bot_user_id: str, room_id: str, timeout: float = WAIT
 ) -> str:

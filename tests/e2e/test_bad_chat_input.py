@@ -58,8 +58,14 @@ NOT_UNDERSTOOD = "Tega sporočila ne razumem. Pošljite /pomoc"
 # of the bot's own messages offer buttons (written just after such a message is sent), and the
 # replies kept until they are delivered, and wrong linking codes counted against guessing.
 CHANGING_WITH_EVERY_UPDATE = frozenset(
-    {"processed_updates", "sent_messages", "sent_message_choices", "pending_replies",
-     "pending_reply_choices", "linking_attempts"}
+    {
+        "processed_updates",
+        "sent_messages",
+        "sent_message_choices",
+        "pending_replies",
+        "pending_reply_choices",
+        "linking_attempts",
+    }
 )
 
 

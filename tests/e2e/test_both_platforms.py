@@ -73,7 +73,9 @@ async def test_a_member_linked_on_both_platforms_is_one_person(harness: BotHarne
     pdf = b"%PDF-1.4\n% vabilo\n"
     await harness.runtime.messenger.send_to_person(
         harness.world.person_ids[MARKO],
-        OutgoingMessage(html="Vabilo na sejo", files=(OutgoingFile("vabilo.pdf", "application/pdf", pdf),)),
+        OutgoingMessage(
+            html="Vabilo na sejo", files=(OutgoingFile("vabilo.pdf", "application/pdf", pdf),)
+        ),
     )
     telegram_file = await marko.expect(lambda seen: seen.file is not None)
     assert telegram_file.file == ("vabilo.pdf", pdf)
@@ -101,6 +103,10 @@ async def test_a_restart_on_matrix_neither_loses_nor_replays(harness: BotHarness
     await harness.restart_bot()
     await tanja.say("!jezik")
     await tanja.expect(lambda seen: bool(seen.choices), timeout=30)
-    helps = [seen for seen in tanja.seen() if "!jezik —" in seen.text or "!jezik" in seen.text and "pomoc" in seen.text]
+    helps = [
+        seen
+        for seen in tanja.seen()
+        if "!jezik —" in seen.text or "!jezik" in seen.text and "pomoc" in seen.text
+    ]
     print("\n---\n".join(seen.text for seen in tanja.seen()))  # in full, if the count is wrong
     assert len(helps) == 2  # after linking, and the one /pomoc

@@ -30,7 +30,9 @@ async def sync_until(client: nio.AsyncClient, condition, timeout: float = 30.0) 
             await client.keys_claim(client.get_users_for_key_claiming())
 
 
-async def test_a_person_logs_in_with_the_printed_account_and_links_with_the_code(tmp_path: Path) -> None:
+async def test_a_person_logs_in_with_the_printed_account_and_links_with_the_code(
+    tmp_path: Path,
+) -> None:
     demo = Demo(tmp_path / "demo")
     state = await demo.start()
     try:
@@ -54,13 +56,19 @@ async def test_a_person_logs_in_with_the_printed_account_and_links_with_the_code
             client.add_event_callback(
                 lambda room, event: texts.append(event.body), nio.RoomMessageText
             )
-            await sync_until(client, lambda: room_id in client.rooms and bool(client.rooms[room_id].users))
+            await sync_until(
+                client, lambda: room_id in client.rooms and bool(client.rooms[room_id].users)
+            )
             sent = await client.room_send(
-                room_id, "m.room.message", {"msgtype": "m.text", "body": login.code},
+                room_id,
+                "m.room.message",
+                {"msgtype": "m.text", "body": login.code},
                 ignore_unverified_devices=True,
             )
             assert isinstance(sent, nio.RoomSendResponse)
-            await sync_until(client, lambda: any(login.name in text and "povezan" in text for text in texts))
+            await sync_until(
+                client, lambda: any(login.name in text and "povezan" in text for text in texts)
+            )
         finally:
             await client.close()
     finally:
@@ -78,7 +86,9 @@ async def test_a_person_logs_in_with_the_printed_account_and_links_with_the_code
 
 
 def test_demo_once_prints_the_log_ins(tmp_path: Path) -> None:
-    result = CliRunner().invoke(main, ["--lang", "en", "demo", "--once", "--dir", str(tmp_path / "d")])
+    result = CliRunner().invoke(
+        main, ["--lang", "en", "demo", "--once", "--dir", str(tmp_path / "d")]
+    )
     assert result.exit_code == 0, result.output
     assert "Sejabot demo is running." in result.output
     assert "invitation code:" in result.output

@@ -29,7 +29,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
 RESPONSE = "org.matrix.msc3381.poll.response"
 
 
-
 async def test_a_slow_handler_in_one_room_does_not_hold_up_another(
     bot: Bot, matrix_users: MatrixUsers
 ) -> None:

@@ -27,7 +27,6 @@ STAGGER_SECONDS = 0.15
 INVITATION_SPACINGS = (0.05, 0.1, 0.2)
 
 
-
 async def members(users: MatrixUsers, bot: Bot, prefix: str) -> list[AsyncClient]:
     clients = list(await asyncio.gather(*(users.new_client(prefix) for _ in range(MEMBERS))))
     bot.welcome.update(client.user_id for client in clients)

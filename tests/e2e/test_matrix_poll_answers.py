@@ -41,7 +41,6 @@ UNREADABLE = "Bot tega odgovora v anketi ni mogel prebrati, zato ni bilo nič za
 NOT_FROM_BOT = "Te ankete ni poslal bot, zato vaš odgovor ni bil zabeležen."
 
 
-
 def answer(poll_event_id: str | None, answers: list[Any]) -> dict[str, Any]:
     content: dict[str, Any] = {RESPONSE: {"answers": answers}}
     if poll_event_id is not None:

@@ -97,7 +97,9 @@ async def test_a_message_sent_again_with_its_key_shows_once(
     fresh = await second.send(chat, OutgoingMessage(html="Nov izvod", idempotency_key="test/other"))
     unkeyed = [await second.send(chat, OutgoingMessage(html="Brez ključa")) for _ in range(2)]
     await _sync_until(
-        matrix_users, member, lambda: any("Brez ključa" in e.body for e in _bot_events(received, bot, "text")[-1:])
+        matrix_users,
+        member,
+        lambda: any("Brez ključa" in e.body for e in _bot_events(received, bot, "text")[-1:]),
     )
     assert again.message_id == sent.message_id  # Synapse answered with the first event
     texts = [event.body for event in _bot_events(received, bot, "text")]
@@ -138,7 +140,9 @@ async def test_an_event_over_the_limit_is_refused_with_the_servers_reason(
     # A poll cannot be split: 18 answers of 4,000 characters each are over 65,536 bytes.
     choices = tuple((Choice("Kandidat " + "Ž" * 4_000, f"e:{n}"),) for n in range(18))
     with pytest.raises(MessageRefused) as refused:
-        await transport.send(chat, OutgoingMessage(html="Volitve", choices=choices, poll_question="Koga volite?"))
+        await transport.send(
+            chat, OutgoingMessage(html="Volitve", choices=choices, poll_question="Koga volite?")
+        )
     assert refused.value.reason.startswith("M_TOO_LARGE (HTTP 413)"), refused.value.reason
 
 

@@ -150,7 +150,9 @@ async def test_a_file_is_delivered_to_a_linked_member(telegram: TelegramBot) -> 
     assert telegram.runtime is not None
     await telegram.runtime.messenger.send_to_person(
         telegram.world.person_ids[COUNCILLOR],
-        OutgoingMessage(html="<b>Gradivo</b>", files=(OutgoingFile("gradivo.pdf", "application/pdf", pdf),)),
+        OutgoingMessage(
+            html="<b>Gradivo</b>", files=(OutgoingFile("gradivo.pdf", "application/pdf", pdf),)
+        ),
     )
     await telegram.fake.wait_for_message(marko, lambda m: m.text == "Gradivo")
     document = await telegram.fake.wait_for_message(marko, lambda m: m.document is not None)
@@ -201,7 +203,9 @@ async def test_a_restart_neither_loses_nor_replays_an_event(telegram: TelegramBo
     await telegram.fake.wait_for_message(marko, lambda m: bool(m.buttons), timeout=15)
     texts = [m.text for m in telegram.fake.messages_in(marko)]
     assert len(texts) == handled_before + 2, texts
-    assert sum(1 for text in texts if text and "/jezik" in text and "/pomoc" in text) == 2  # link + /pomoc
+    assert (
+        sum(1 for text in texts if text and "/jezik" in text and "/pomoc" in text) == 2
+    )  # link + /pomoc
 
 
 async def test_a_redelivered_update_is_recognised_as_a_duplicate(telegram: TelegramBot) -> None:
@@ -257,7 +261,16 @@ async def test_webhook_mode_receives_updates_only_with_the_secret(world: RosterW
             await fake.wait_until(lambda: fake.webhooks.delivered >= 1, 15)
 
             # A caller without the secret is turned away and changes nothing.
-            forged = {"update_id": 99_999, "message": {"message_id": 1, "date": 0, "chat": {"id": 672, "type": "private"}, "from": {"id": 672, "is_bot": False, "first_name": "X"}, "text": "/pomoc"}}
+            forged = {
+                "update_id": 99_999,
+                "message": {
+                    "message_id": 1,
+                    "date": 0,
+                    "chat": {"id": 672, "type": "private"},
+                    "from": {"id": 672, "is_bot": False, "first_name": "X"},
+                    "text": "/pomoc",
+                },
+            }
             async with (
                 aiohttp.ClientSession() as http,
                 http.post(f"http://127.0.0.1:{port}/telegram", json=forged) as response,

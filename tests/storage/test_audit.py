@@ -246,7 +246,11 @@ async def test_an_election_vote_is_logged_as_participation_only(db: Database) ->
     assert logged[1].facts == {}
     # The ballot enters the log only as counted at the close, without its voter.
     assert logged[3].actor == "system"
-    assert logged[3].facts == {"receipt": "KKKK-0000-0000-0001", "valid": True, "marks": str(candidate)}
+    assert logged[3].facts == {
+        "receipt": "KKKK-0000-0000-0001",
+        "valid": True,
+        "marks": str(candidate),
+    }
 
 
 async def test_deliveries_rounds_and_status_are_logged_once_each(db: Database) -> None:

@@ -18,12 +18,16 @@ async def test_backup_while_writing_is_a_consistent_database(tmp_path: Path) -> 
     db = await Database.open(tmp_path / "live.sqlite3", TEST_KEYS)
     try:
         async with db.transaction() as repos:
-            body = await repos.bodies.upsert(Body(None, "svet", "Občinski svet", BodyKind.COUNCIL, "gornji-grad-2016"))
+            body = await repos.bodies.upsert(
+                Body(None, "svet", "Občinski svet", BodyKind.COUNCIL, "gornji-grad-2016")
+            )
 
         async def keep_writing() -> None:
             for number in range(200):
                 async with db.transaction() as repos:
-                    await repos.bodies.upsert(replace(body, id=None, slug=f"odbor-{number}", name=f"Odbor {number}"))
+                    await repos.bodies.upsert(
+                        replace(body, id=None, slug=f"odbor-{number}", name=f"Odbor {number}")
+                    )
                 await asyncio.sleep(0)
 
         writer = asyncio.create_task(keep_writing())
@@ -46,16 +50,22 @@ def test_backup_command(tmp_path: Path) -> None:
     config = tmp_path / "sejabot.toml"
     config.write_text('[bot]\ndatabase_path = "db.sqlite3"\n', encoding="utf-8")
     runner = CliRunner()
-    missing = runner.invoke(main, ["--config", str(config), "--lang", "en", "backup", str(tmp_path / "b.sqlite3")])
+    missing = runner.invoke(
+        main, ["--config", str(config), "--lang", "en", "backup", str(tmp_path / "b.sqlite3")]
+    )
     assert missing.exit_code == 1 and "There is no database" in missing.output
 
     async def create() -> None:
         await (await Database.open(tmp_path / "db.sqlite3", TEST_KEYS)).close()
 
     asyncio.run(create())
-    done = runner.invoke(main, ["--config", str(config), "--lang", "sl", "backup", str(tmp_path / "b.sqlite3")])
+    done = runner.invoke(
+        main, ["--config", str(config), "--lang", "sl", "backup", str(tmp_path / "b.sqlite3")]
+    )
     assert done.exit_code == 0, done.output
     assert "je kopirana v" in done.output
     assert (tmp_path / "b.sqlite3").is_file()
-    same = runner.invoke(main, ["--config", str(config), "--lang", "en", "backup", str(tmp_path / "db.sqlite3")])
+    same = runner.invoke(
+        main, ["--config", str(config), "--lang", "en", "backup", str(tmp_path / "db.sqlite3")]
+    )
     assert same.exit_code == 1 and "must not overwrite" in same.output

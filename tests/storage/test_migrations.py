@@ -255,7 +255,9 @@ async def test_version_9_keeps_the_audit_chain_and_its_guards_without_the_hash_i
             "FROM audit_log ORDER BY seq"
         )
         kept = [ChainEntry(*row) for row in rows]
-        indexes = {row[1] for row in await connection.execute_fetchall("PRAGMA index_list(audit_log)")}
+        indexes = {
+            row[1] for row in await connection.execute_fetchall("PRAGMA index_list(audit_log)")
+        }
         for refused in (
             "UPDATE audit_log SET actor = 'person:9' WHERE seq = 2",
             "DELETE FROM audit_log WHERE seq = 3",
@@ -307,7 +309,9 @@ async def test_version_10_keeps_every_ballot_and_makes_backups_of_elections_work
         assert (await connection.execute_fetchall("PRAGMA integrity_check"))[0][0] != "ok"
         assert await migrate(connection, path) == list(range(10, latest_version() + 1))
         secret = await connection.execute_fetchall("SELECT * FROM secret_ballots ORDER BY receipt")
-        ballots = await connection.execute_fetchall("SELECT * FROM election_ballots ORDER BY receipt")
+        ballots = await connection.execute_fetchall(
+            "SELECT * FROM election_ballots ORDER BY receipt"
+        )
         marks = await connection.execute_fetchall(
             "SELECT receipt, election_id, candidate_id FROM election_ballot_marks ORDER BY receipt"
         )

@@ -57,7 +57,9 @@ def rewrite(path, statements: list[str]) -> None:  # type: ignore[no-untyped-def
 
 
 async def test_the_closing_records_the_head_the_minutes_and_results_cite(
-    app: App, clock, db: Database  # type: ignore[no-untyped-def]
+    app: App,
+    clock,
+    db: Database,  # type: ignore[no-untyped-def]
 ) -> None:
     session_id = await closed_session(app, clock)
     recorded = await app.db.read.minutes_heads.get(session_id)
@@ -85,7 +87,9 @@ async def test_the_closing_records_the_head_the_minutes_and_results_cite(
 
 
 async def test_a_regeneration_after_the_trail_was_rewritten_says_so(
-    app: App, clock, db: Database  # type: ignore[no-untyped-def]
+    app: App,
+    clock,
+    db: Database,  # type: ignore[no-untyped-def]
 ) -> None:
     session_id = await closed_session(app, clock)
     head = (await app.db.read.minutes_heads.get(session_id)).head
@@ -101,7 +105,8 @@ async def test_a_regeneration_after_the_trail_was_rewritten_says_so(
     assert f"Revizijska sled: zapis {head.seq}, {head.hash[:16]}…" in text  # the head as made
     assert (
         "OPOZORILO: revizijska sled se je spremenila, odkar je bil ta zapisnik prvič izdelan"
-        in text and f"zapis {head.seq} ima zdaj zgoščeno vrednost {forged[:16]}" in text
+        in text
+        and f"zapis {head.seq} ima zdaj zgoščeno vrednost {forged[:16]}" in text
     )
     result = await verify(app.db)
     heads = [d for d in result.discrepancies if d.table is FactTable.MINUTES_HEADS]
@@ -119,7 +124,10 @@ async def test_a_regeneration_after_the_trail_was_rewritten_says_so(
 
 @pytest.mark.parametrize("column", ["seq", "mac"])
 async def test_a_changed_minutes_head_is_found(
-    app: App, clock, db: Database, column: str  # type: ignore[no-untyped-def]
+    app: App,
+    clock,
+    db: Database,
+    column: str,  # type: ignore[no-untyped-def]
 ) -> None:
     session_id = await closed_session(app, clock)
     value = "1" if column == "seq" else "'" + "0" * 64 + "'"

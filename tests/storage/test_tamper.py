@@ -101,9 +101,15 @@ async def _populate(path: Path) -> Flows:
         await repos.rounds.close(secret.id, 1, at(15))
 
         election = await repos.elections.add(
-            Election(None, session.id, "Podžupan", candidates=(
-                Candidate(None, 0, "Ana", "Kos"), Candidate(None, 0, "Bor", "Zupan"),
-            ))
+            Election(
+                None,
+                session.id,
+                "Podžupan",
+                candidates=(
+                    Candidate(None, 0, "Ana", "Kos"),
+                    Candidate(None, 0, "Bor", "Zupan"),
+                ),
+            )
         )
         candidates = tuple(c.id for c in election.candidates)
         await repos.elections.open_round(election.id, at(16))
@@ -275,7 +281,9 @@ def test_a_reopened_vote_round(flows: Flows) -> None:
 
 
 def test_a_changed_secret_ballot(flows: Flows) -> None:
-    tamper(flows.path, f"UPDATE secret_ballots SET choice = 'proti' WHERE receipt = '{RECEIPTS[0]}'")
+    tamper(
+        flows.path, f"UPDATE secret_ballots SET choice = 'proti' WHERE receipt = '{RECEIPTS[0]}'"
+    )
     seq = seq_of(flows.path, "secret_ballot_counted", f"motion:{flows.secret}/round:1",
                  receipt=RECEIPTS[0])  # fmt: skip
     detected(
@@ -457,13 +465,17 @@ def chain(path: Path) -> list[tuple[object, ...]]:
                        "mac FROM audit_log ORDER BY seq")  # fmt: skip
 
 
-def rehashed_from(path: Path, first: int, *, keep_macs: bool, details: str | None = None) -> list[str]:
+def rehashed_from(
+    path: Path, first: int, *, keep_macs: bool, details: str | None = None
+) -> list[str]:
     """Statements that rewrite entries ``first``.. with hashes computed anew (the first one's
     details replaced), as a forger without the key would."""
     statements = []
     rows = chain(path)
     previous = str(rows[first - 2][7]) if first > 1 else "0" * 64
-    for seq, recorded_at, kind, subject, actor, stored_details, _prev, _hash, mac in rows[first - 1:]:
+    for seq, recorded_at, kind, subject, actor, stored_details, _prev, _hash, mac in rows[
+        first - 1 :
+    ]:
         text = details if (details is not None and seq == first) else str(stored_details)
         digest = entry_hash(int(str(seq)), str(recorded_at), str(kind), str(subject), str(actor),
                             text, previous)  # fmt: skip

@@ -65,8 +65,16 @@ class BotProcess:
         offset = self.log.stat().st_size if self.log.exists() else 0
         log = self.log.open("ab")
         self.process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "--config", str(self.config), "run",
-            stdout=log, stderr=log, env=self._environment, cwd=self.work_dir,
+            sys.executable,
+            "-m",
+            "bot",
+            "--config",
+            str(self.config),
+            "run",
+            stdout=log,
+            stderr=log,
+            env=self._environment,
+            cwd=self.work_dir,
         )
         log.close()
         expected = self._transports
@@ -74,7 +82,9 @@ class BotProcess:
         deadline = loop.time() + timeout
         while self._log_since(offset).count(ready_marker) < expected:
             if self.process.returncode is not None or loop.time() > deadline:
-                raise RuntimeError(f"the bot did not start:\n{self.log.read_text(errors='replace')[-3000:]}")
+                raise RuntimeError(
+                    f"the bot did not start:\n{self.log.read_text(errors='replace')[-3000:]}"
+                )
             await asyncio.sleep(0.05)
 
     def _log_since(self, offset: int) -> str:

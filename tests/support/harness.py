@@ -119,7 +119,9 @@ class TelegramMember:
         stored = message.document or message.photo
         if stored is not None:
             file = (getattr(stored, "file_name", "") or "file", message.file_bytes or b"")
-        choices = [(button.text, button.callback_data or "") for row in message.buttons for button in row]
+        choices = [
+            (button.text, button.callback_data or "") for row in message.buttons for button in row
+        ]
         return Seen(message.text or message.caption or "", choices, file)
 
     async def say(self, text: str, *, at: datetime | None = None) -> None:
@@ -130,7 +132,9 @@ class TelegramMember:
 
     async def expect(self, needle: str | Callable[[Seen], bool], timeout: float = 20.0) -> Seen:
         match = _matcher(needle)
-        message = await self.fake.wait_for_message(self.user, lambda m: match(self._seen(m)), timeout)
+        message = await self.fake.wait_for_message(
+            self.user, lambda m: match(self._seen(m)), timeout
+        )
         return self._seen(message)
 
     async def choose(self, label: str, *, at: datetime | None = None) -> None:
@@ -147,7 +151,9 @@ class TelegramMember:
 class MatrixMember:
     platform = Platform.MATRIX
 
-    def __init__(self, users: MatrixUsersLike, client: AsyncClient, room_id: str, email: str, person_id: int) -> None:
+    def __init__(
+        self, users: MatrixUsersLike, client: AsyncClient, room_id: str, email: str, person_id: int
+    ) -> None:
         self.users = users
         self.client = client
         self.room_id = room_id
@@ -164,10 +170,20 @@ class MatrixMember:
             return
         if isinstance(event, nio.RoomMessageText):
             seen = Seen(event.body)
-        elif isinstance(event, (nio.RoomEncryptedFile, nio.RoomMessageFile, nio.RoomEncryptedImage, nio.RoomMessageImage)):
+        elif isinstance(
+            event,
+            (
+                nio.RoomEncryptedFile,
+                nio.RoomMessageFile,
+                nio.RoomEncryptedImage,
+                nio.RoomMessageImage,
+            ),
+        ):
             seen = Seen(event.body, file=(event.body, b""))
         elif isinstance(event, UnknownEvent) and event.type in POLL_START_TYPES:
-            poll = event.source["content"].get("org.matrix.msc3381.poll.start") or event.source["content"].get("m.poll", {})
+            poll = event.source["content"].get("org.matrix.msc3381.poll.start") or event.source[
+                "content"
+            ].get("m.poll", {})
             answers = poll.get("answers", [])
             question = poll.get("question", {})
             text = question.get("body") or question.get("org.matrix.msc1767.text") or ""
@@ -203,7 +219,9 @@ class MatrixMember:
 
     async def say(self, text: str) -> None:
         sent = await self.client.room_send(
-            self.room_id, "m.room.message", {"msgtype": "m.text", "body": text},
+            self.room_id,
+            "m.room.message",
+            {"msgtype": "m.text", "body": text},
             ignore_unverified_devices=True,
         )
         assert isinstance(sent, RoomSendResponse), sent
@@ -233,7 +251,9 @@ class MatrixMember:
                         "org.matrix.msc3381.poll.response": {"answers": [answer_id]},
                     }
                     sent = await self.client.room_send(
-                        self.room_id, "org.matrix.msc3381.poll.response", content,
+                        self.room_id,
+                        "org.matrix.msc3381.poll.response",
+                        content,
                         ignore_unverified_devices=True,
                     )
                     assert isinstance(sent, RoomSendResponse), sent
@@ -245,7 +265,14 @@ class MatrixMember:
 
 
 class BotHarness:
-    def __init__(self, synapse: SynapseServer, users: MatrixUsersLike, work_dir: Path, world: RosterWorld, fake: FakeTelegram) -> None:
+    def __init__(
+        self,
+        synapse: SynapseServer,
+        users: MatrixUsersLike,
+        work_dir: Path,
+        world: RosterWorld,
+        fake: FakeTelegram,
+    ) -> None:
         self.synapse = synapse
         self.users = users
         self.work_dir = work_dir
@@ -264,7 +291,13 @@ class BotHarness:
         self._telegram_ids = itertools.count(10_000 * number)
 
     @classmethod
-    async def start(cls, synapse: SynapseServer, users: MatrixUsersLike, work_dir: Path, roster: Path = EXAMPLE_ROSTER) -> BotHarness:
+    async def start(
+        cls,
+        synapse: SynapseServer,
+        users: MatrixUsersLike,
+        work_dir: Path,
+        roster: Path = EXAMPLE_ROSTER,
+    ) -> BotHarness:
         world = await roster_world(work_dir / "sejabot.sqlite3", roster)
         fake = await FakeTelegram().start()
         harness = cls(synapse, users, work_dir, world, fake)
@@ -278,12 +311,18 @@ class BotHarness:
 
     async def start_bot(self) -> Runtime:
         telegram = TelegramTransport(
-            self.fake.token, base_url=self.fake.base_url, base_file_url=self.fake.base_file_url,
-            poll_timeout=1, retry_delay=0.05,
+            self.fake.token,
+            base_url=self.fake.base_url,
+            base_file_url=self.fake.base_file_url,
+            poll_timeout=1,
+            retry_delay=0.05,
         )
         matrix = MatrixTransport(
-            self.synapse.base_url, self.synapse.user_id(self.bot_localpart), "HARNESS",
-            self.work_dir / "matrix-store", is_welcome=matrix_welcome_check(self.world.db),
+            self.synapse.base_url,
+            self.synapse.user_id(self.bot_localpart),
+            "HARNESS",
+            self.work_dir / "matrix-store",
+            is_welcome=matrix_welcome_check(self.world.db),
             password=self.bot_password,
         )
         self.runtime = Runtime(self.world.db, [telegram, matrix], clock=self.clock)
@@ -307,19 +346,25 @@ class BotHarness:
             user_id = next(self._telegram_ids)
             person = await self.db.read.persons.get(person_id)
             self.fake.user(user_id, person.name, person.surname)
-            member: TelegramMember | MatrixMember = TelegramMember(self.fake, user_id, email, person_id)
+            member: TelegramMember | MatrixMember = TelegramMember(
+                self.fake, user_id, email, person_id
+            )
         else:
             member = await self._matrix_member(email, person_id)
             self._matrix_members.append(member)
         await member.say(code)
-        await member.expect(lambda seen: "povezan" in seen.text or "linked" in seen.text, timeout=30)
+        await member.expect(
+            lambda seen: "povezan" in seen.text or "linked" in seen.text, timeout=30
+        )
         self.members[email] = member
         return member
 
     async def members_on_both(self, emails: Iterable[str]) -> list[TelegramMember | MatrixMember]:
         """Alternate platforms: the first on Telegram, the second on Matrix, and so on."""
         platforms = itertools.cycle((Platform.TELEGRAM, Platform.MATRIX))
-        return list(await asyncio.gather(*(self.member(email, next(platforms)) for email in emails)))
+        return list(
+            await asyncio.gather(*(self.member(email, next(platforms)) for email in emails))
+        )
 
     async def _matrix_member(self, email: str, person_id: int) -> MatrixMember:
         assert self.runtime is not None

@@ -350,6 +350,8 @@ async def matrix_voting(
     await convene(bot, database, [council], motions, cli_environment(telegram_token, password))
     state = BotState()
     voters = await matrix_voters(users, council, bot_user, state)
-    await link_accounts(database, [(v.person_id, Platform.MATRIX, v.client.user_id) for v in voters])
+    await link_accounts(
+        database, [(v.person_id, Platform.MATRIX, v.client.user_id) for v in voters]
+    )
     planned = {(v.person_id, motion.id): choice for v in voters for motion, choice in v.plan}
     return MatrixVoting(database, bot_user, bot, state, voters, planned)

@@ -115,7 +115,9 @@ async def test_close_runs_what_waits_and_later_requests_run_at_once() -> None:
     assert work.seen == [0, 2, 3]
 
 
-async def test_a_failing_later_run_is_logged_and_frees_the_key(caplog: pytest.LogCaptureFixture) -> None:
+async def test_a_failing_later_run_is_logged_and_frees_the_key(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     coalescer, calls = Coalescer(min_interval=0.01), []
 
     async def flaky() -> None:

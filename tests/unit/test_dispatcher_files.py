@@ -27,7 +27,9 @@ async def test_a_file_is_downloaded_once_and_served_from_memory() -> None:
         calls.append(1)
         return b"gradivo"
 
-    prepared = await _with_file_fetched(event_with(IncomingFile("a.pdf", "application/pdf", 0, fetch)))
+    prepared = await _with_file_fetched(
+        event_with(IncomingFile("a.pdf", "application/pdf", 0, fetch))
+    )
     assert prepared.file is not None
     assert await prepared.file.fetch() == b"gradivo"
     assert await prepared.file.fetch() == b"gradivo"
@@ -47,5 +49,7 @@ async def test_oversized_files_are_not_prefetched() -> None:
     async def never() -> bytes:
         raise AssertionError("must not be fetched")
 
-    original = event_with(IncomingFile("big.zip", "application/zip", PREFETCH_LIMIT_BYTES + 1, never))
+    original = event_with(
+        IncomingFile("big.zip", "application/zip", PREFETCH_LIMIT_BYTES + 1, never)
+    )
     assert await _with_file_fetched(original) is original

@@ -48,7 +48,9 @@ def test_the_old_failure_an_italic_resolution_over_the_cut_is_closed_and_reopene
 
 
 def test_an_edit_of_the_status_changes_the_last_part_only() -> None:
-    sent = message_parts(invitation("Prosimo, potrdite prejem.\nČe glasujete, šteje za potrditev."), LIMIT)
+    sent = message_parts(
+        invitation("Prosimo, potrdite prejem.\nČe glasujete, šteje za potrditev."), LIMIT
+    )
     edited_html = invitation("Prejem ste potrdili 16. 11. 2026 ob 10.00 (Telegram).")
     edited = message_parts(edited_html, LIMIT)
     assert edited[:-1] == sent[:-1]
@@ -72,7 +74,9 @@ def test_random_markup_splits_into_valid_parts_without_loss(seed: int) -> None:
     for _ in range(rng.randint(1, 300)):
         roll = rng.random()
         if roll < 0.15:
-            pieces.append("<i>" + " ".join("beseda" for _ in range(rng.randint(0, 40))) + "\nvrstica</i>")
+            pieces.append(
+                "<i>" + " ".join("beseda" for _ in range(rng.randint(0, 40))) + "\nvrstica</i>"
+            )
         elif roll < 0.2:
             pieces.append("\n\n")
         elif roll < 0.3:
@@ -88,4 +92,6 @@ def test_random_markup_splits_into_valid_parts_without_loss(seed: int) -> None:
             parse_html(part)
         except ApiError as error:  # pragma: no cover - the failure to show
             raise AssertionError(f"{error}: {part!r}") from None
-    assert "".join(_words("\n".join(parts))).replace(" ", "") == "".join(_words(html)).replace(" ", "")
+    assert "".join(_words("\n".join(parts))).replace(" ", "") == "".join(_words(html)).replace(
+        " ", ""
+    )

@@ -48,7 +48,9 @@ def test_only_refusals_for_good_are_refusals(code: str, status: int, final: bool
         assert f"(HTTP {status})" in reason
 
 
-async def test_a_refusal_is_not_retried_and_a_server_error_is(monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_refusal_is_not_retried_and_a_server_error_is(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setattr("bot.transport.matrix.sending.BACKOFF_SECONDS", 0.0)
     calls = []
 
@@ -86,7 +88,9 @@ def test_transaction_ids_are_stable_per_key_and_part_and_name_neither() -> None:
 def test_a_text_too_long_for_one_event_is_split_between_whole_elements(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    points = "\n".join(f"{n}. Župan zagotovi sredstva za cesto čez Šmiklavž (točka {n})." for n in range(1, 150))
+    points = "\n".join(
+        f"{n}. Župan zagotovi sredstva za cesto čez Šmiklavž (točka {n})." for n in range(1, 150)
+    )
     html = f"<b>Vabilo</b>\n<i>{points}</i>\n\nProsimo, potrdite prejem."
     assert text_parts(html, encrypted=True) == [html]  # about 9,000 characters fit into one event
     monkeypatch.setattr("bot.transport.matrix.content.EVENT_BUDGET", 12_000)
@@ -94,6 +98,8 @@ def test_a_text_too_long_for_one_event_is_split_between_whole_elements(
     assert len(parts) > 2
     assert all(fits(text_content(part), True) for part in parts)
     assert all(part.count("<i>") == part.count("</i>") for part in parts)
-    assert "".join(html_to_plain(p) for p in parts).replace("\n", "") == html_to_plain(html).replace("\n", "")
+    assert "".join(html_to_plain(p) for p in parts).replace("\n", "") == html_to_plain(
+        html
+    ).replace("\n", "")
     assert html_to_plain(parts[-1]).strip() == "Prosimo, potrdite prejem."  # edits replace it
     assert matrix_outgoing.PART_LIMITS[0] > matrix_outgoing.PART_LIMITS[-1]

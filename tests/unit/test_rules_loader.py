@@ -196,8 +196,10 @@ CASES: list[tuple[str, Mutation, str, str, str]] = [
         lambda d: set_key(d, "live.quorum.basis", "everyone"),
         "live.quorum.basis",
         "'everyone' is not one of votes_cast, members_present, all_members. Fix: use one of those.",
-        ("'everyone' ni ena od vrednosti votes_cast, members_present, all_members. "
-        "Rešitev: uporabite eno od njih."),
+        (
+            "'everyone' ni ena od vrednosti votes_cast, members_present, all_members. "
+            "Rešitev: uporabite eno od njih."
+        ),
     ),
     (
         "unknown comparison",
@@ -210,95 +212,135 @@ CASES: list[tuple[str, Mutation, str, str, str]] = [
         "fraction above one",
         lambda d: set_key(d, "correspondence.quorum.fraction", "3/2"),
         "correspondence.quorum.fraction",
-        ('The fraction "3/2" is not greater than 0 and at most 1. '
-        'Fix: use a fraction in that range, e.g. "1/2" or "2/3".'),
-        ('Ulomek "3/2" ni večji od 0 in hkrati največ 1. '
-        'Rešitev: uporabite ulomek iz tega razpona, npr. "1/2" ali "2/3".'),
+        (
+            'The fraction "3/2" is not greater than 0 and at most 1. '
+            'Fix: use a fraction in that range, e.g. "1/2" or "2/3".'
+        ),
+        (
+            'Ulomek "3/2" ni večji od 0 in hkrati največ 1. '
+            'Rešitev: uporabite ulomek iz tega razpona, npr. "1/2" ali "2/3".'
+        ),
     ),
     (
         "zero fraction",
         lambda d: set_key(d, "elections.majority.fraction", "0/3"),
         "elections.majority.fraction",
-        ('The fraction "0/3" is not greater than 0 and at most 1. '
-        'Fix: use a fraction in that range, e.g. "1/2" or "2/3".'),
-        ('Ulomek "0/3" ni večji od 0 in hkrati največ 1. '
-        'Rešitev: uporabite ulomek iz tega razpona, npr. "1/2" ali "2/3".'),
+        (
+            'The fraction "0/3" is not greater than 0 and at most 1. '
+            'Fix: use a fraction in that range, e.g. "1/2" or "2/3".'
+        ),
+        (
+            'Ulomek "0/3" ni večji od 0 in hkrati največ 1. '
+            'Rešitev: uporabite ulomek iz tega razpona, npr. "1/2" ali "2/3".'
+        ),
     ),
     (
         "fraction in words",
         lambda d: set_key(d, "majorities.votes_cast.fraction", "half"),
         "majorities.votes_cast.fraction",
-        ('"half" is not a fraction. '
-        'Fix: write it in quotes as numerator/denominator, e.g. "1/2" or "2/3".'),
-        ('"half" ni ulomek. '
-        'Rešitev: zapišite ga v narekovajih kot števec/imenovalec, npr. "1/2" ali "2/3".'),
+        (
+            '"half" is not a fraction. '
+            'Fix: write it in quotes as numerator/denominator, e.g. "1/2" or "2/3".'
+        ),
+        (
+            '"half" ni ulomek. '
+            'Rešitev: zapišite ga v narekovajih kot števec/imenovalec, npr. "1/2" ali "2/3".'
+        ),
     ),
     (
         "fraction as a decimal number",
         lambda d: set_key(d, "majorities.votes_cast.fraction", 0.5),
         "majorities.votes_cast.fraction",
-        ("0.5 is not a fraction. "
-        'Fix: write it in quotes as numerator/denominator, e.g. "1/2" or "2/3".'),
-        ("0.5 ni ulomek. "
-        'Rešitev: zapišite ga v narekovajih kot števec/imenovalec, npr. "1/2" ali "2/3".'),
+        (
+            "0.5 is not a fraction. "
+            'Fix: write it in quotes as numerator/denominator, e.g. "1/2" or "2/3".'
+        ),
+        (
+            "0.5 ni ulomek. "
+            'Rešitev: zapišite ga v narekovajih kot števec/imenovalec, npr. "1/2" ali "2/3".'
+        ),
     ),
     (
         "zero denominator",
         lambda d: set_key(d, "majorities.votes_cast.fraction", "1/0"),
         "majorities.votes_cast.fraction",
-        ('"1/0" is not a fraction. '
-        'Fix: write it in quotes as numerator/denominator, e.g. "1/2" or "2/3".'),
-        ('"1/0" ni ulomek. '
-        'Rešitev: zapišite ga v narekovajih kot števec/imenovalec, npr. "1/2" ali "2/3".'),
+        (
+            '"1/0" is not a fraction. '
+            'Fix: write it in quotes as numerator/denominator, e.g. "1/2" or "2/3".'
+        ),
+        (
+            '"1/0" ni ulomek. '
+            'Rešitev: zapišite ga v narekovajih kot števec/imenovalec, npr. "1/2" ali "2/3".'
+        ),
     ),
     (
         "more than the whole",
         lambda d: set_key(d, "majorities.votes_cast.fraction", "1/1"),
         "majorities.votes_cast.comparison",
-        ("More than the whole can never be reached. "
-        'Fix: for unanimity write comparison = "at_least" with fraction = "1/1".'),
-        ("Več kot celote ni mogoče doseči. "
-        'Rešitev: za soglasje zapišite comparison = "at_least" in fraction = "1/1".'),
+        (
+            "More than the whole can never be reached. "
+            'Fix: for unanimity write comparison = "at_least" with fraction = "1/1".'
+        ),
+        (
+            "Več kot celote ni mogoče doseči. "
+            'Rešitev: za soglasje zapišite comparison = "at_least" in fraction = "1/1".'
+        ),
     ),
     (
         "misspelt key",
         lambda d: d["live"].update(quorom=d["live"].pop("quorum")),
         "live.quorom",
-        ("Unknown key. Fix: correct the spelling or remove it; allowed here: quorum, "
-        "allow_abstention, abstention_counts_as_cast, max_votes_on_same_matter, "
-        "roll_call_repeatable, notice_days_regular, notice_days_extraordinary, "
-        "secret_vote_transports."),
-        ("Neznan ključ. Rešitev: popravite zapis ali ga odstranite; tu so dovoljeni: quorum, "
-        "allow_abstention, abstention_counts_as_cast, max_votes_on_same_matter, "
-        "roll_call_repeatable, notice_days_regular, notice_days_extraordinary, "
-        "secret_vote_transports."),
+        (
+            "Unknown key. Fix: correct the spelling or remove it; allowed here: quorum, "
+            "allow_abstention, abstention_counts_as_cast, max_votes_on_same_matter, "
+            "roll_call_repeatable, notice_days_regular, notice_days_extraordinary, "
+            "secret_vote_transports."
+        ),
+        (
+            "Neznan ključ. Rešitev: popravite zapis ali ga odstranite; tu so dovoljeni: quorum, "
+            "allow_abstention, abstention_counts_as_cast, max_votes_on_same_matter, "
+            "roll_call_repeatable, notice_days_regular, notice_days_extraordinary, "
+            "secret_vote_transports."
+        ),
     ),
     (
         "unknown top-level key",
         lambda d: set_key(d, "titel", "x"),
         "titel",
-        ("Unknown key. Fix: correct the spelling or remove it; allowed here: title, source, "
-        "default_majority, correspondence, live, elections, majorities."),
-        ("Neznan ključ. Rešitev: popravite zapis ali ga odstranite; tu so dovoljeni: title, "
-        "source, default_majority, correspondence, live, elections, majorities."),
+        (
+            "Unknown key. Fix: correct the spelling or remove it; allowed here: title, source, "
+            "default_majority, correspondence, live, elections, majorities."
+        ),
+        (
+            "Neznan ključ. Rešitev: popravite zapis ali ga odstranite; tu so dovoljeni: title, "
+            "source, default_majority, correspondence, live, elections, majorities."
+        ),
     ),
     (
         "unknown key in a threshold",
         lambda d: set_key(d, "elections.majority.share", "1/2"),
         "elections.majority.share",
-        ("Unknown key. Fix: correct the spelling or remove it; allowed here: basis, fraction, "
-        "comparison, label."),
-        ("Neznan ključ. Rešitev: popravite zapis ali ga odstranite; tu so dovoljeni: basis, "
-        "fraction, comparison, label."),
+        (
+            "Unknown key. Fix: correct the spelling or remove it; allowed here: basis, fraction, "
+            "comparison, label."
+        ),
+        (
+            "Neznan ključ. Rešitev: popravite zapis ali ga odstranite; tu so dovoljeni: basis, "
+            "fraction, comparison, label."
+        ),
     ),
     (
         "majority adoption without a threshold",
         lambda d: set_key(d, "correspondence.adoption", "majority"),
         "correspondence.adoption_threshold",
-        ("Required when correspondence.adoption is 'majority'. Fix: add a table "
-        "[correspondence.adoption_threshold] with basis, fraction and comparison."),
-        ("Obvezno, kadar je correspondence.adoption 'majority'. Rešitev: dodajte tabelo "
-        "[correspondence.adoption_threshold] s ključi basis, fraction in comparison."),
+        (
+            "Required when correspondence.adoption is 'majority'. Fix: add a table "
+            "[correspondence.adoption_threshold] with basis, fraction and comparison."
+        ),
+        (
+            "Obvezno, kadar je correspondence.adoption 'majority'. Rešitev: dodajte tabelo "
+            "[correspondence.adoption_threshold] s ključi basis, fraction in comparison."
+        ),
     ),
     (
         "threshold that would be ignored",
@@ -308,30 +350,42 @@ CASES: list[tuple[str, Mutation, str, str, str]] = [
             {"basis": "all_members", "fraction": "1/2", "comparison": "more_than"},
         ),
         "correspondence.adoption_threshold",
-        ("Only used when correspondence.adoption is 'majority'. "
-        'Fix: remove it or set correspondence.adoption = "majority".'),
-        ("Uporablja se le, kadar je correspondence.adoption 'majority'. "
-        'Rešitev: odstranite ga ali nastavite correspondence.adoption = "majority".'),
+        (
+            "Only used when correspondence.adoption is 'majority'. "
+            'Fix: remove it or set correspondence.adoption = "majority".'
+        ),
+        (
+            "Uporablja se le, kadar je correspondence.adoption 'majority'. "
+            'Rešitev: odstranite ga ali nastavite correspondence.adoption = "majority".'
+        ),
     ),
     (
         "no majorities",
         lambda d: set_key(d, "majorities", {}),
         "majorities",
-        ("No majority is defined. Fix: add at least one table [majorities.<name>] with basis, "
-        "fraction and comparison."),
-        ("Določena ni nobena večina. Rešitev: dodajte vsaj eno tabelo [majorities.<ime>] s "
-        "ključi basis, fraction in comparison."),
+        (
+            "No majority is defined. Fix: add at least one table [majorities.<name>] with basis, "
+            "fraction and comparison."
+        ),
+        (
+            "Določena ni nobena večina. Rešitev: dodajte vsaj eno tabelo [majorities.<ime>] s "
+            "ključi basis, fraction in comparison."
+        ),
     ),
     (
         "default majority not defined",
         lambda d: set_key(d, "default_majority", "qualified"),
         "default_majority",
-        ("'qualified' is not a majority defined in this file (votes_cast, "
-        "members_present_two_thirds, all_members_majority). Fix: use one of those names or "
-        "add a table [majorities.qualified]."),
-        ("'qualified' ni večina, določena v tej datoteki (votes_cast, "
-        "members_present_two_thirds, all_members_majority). Rešitev: uporabite eno od teh imen "
-        "ali dodajte tabelo [majorities.qualified]."),
+        (
+            "'qualified' is not a majority defined in this file (votes_cast, "
+            "members_present_two_thirds, all_members_majority). Fix: use one of those names or "
+            "add a table [majorities.qualified]."
+        ),
+        (
+            "'qualified' ni večina, določena v tej datoteki (votes_cast, "
+            "members_present_two_thirds, all_members_majority). Rešitev: uporabite eno od teh imen "
+            "ali dodajte tabelo [majorities.qualified]."
+        ),
     ),
     (
         "negative notice",
@@ -344,19 +398,27 @@ CASES: list[tuple[str, Mutation, str, str, str]] = [
         "notice in words",
         lambda d: set_key(d, "live.notice_days_extraordinary", "five"),
         "live.notice_days_extraordinary",
-        ('Expected a whole number, found "five". '
-        "Fix: write it as in this example: notice_days_extraordinary = 5"),
-        ('Pričakovano: celo število; zapisano: "five". '
-        "Rešitev: zapišite ga kot v tem primeru: notice_days_extraordinary = 5"),
+        (
+            'Expected a whole number, found "five". '
+            "Fix: write it as in this example: notice_days_extraordinary = 5"
+        ),
+        (
+            'Pričakovano: celo število; zapisano: "five". '
+            "Rešitev: zapišite ga kot v tem primeru: notice_days_extraordinary = 5"
+        ),
     ),
     (
         "a boolean that is not one",
         lambda d: set_key(d, "live.allow_abstention", "no"),
         "live.allow_abstention",
-        ('Expected true or false, found "no". '
-        "Fix: write it as in this example: allow_abstention = false"),
-        ('Pričakovano: true ali false; zapisano: "no". '
-        "Rešitev: zapišite ga kot v tem primeru: allow_abstention = false"),
+        (
+            'Expected true or false, found "no". '
+            "Fix: write it as in this example: allow_abstention = false"
+        ),
+        (
+            'Pričakovano: true ali false; zapisano: "no". '
+            "Rešitev: zapišite ga kot v tem primeru: allow_abstention = false"
+        ),
     ),
     (
         "a single runoff candidate",
@@ -369,37 +431,53 @@ CASES: list[tuple[str, Mutation, str, str, str]] = [
         "unknown forbidden category",
         lambda d: set_key(d, "correspondence.forbidden_categories", ["budget", "sewage"]),
         "correspondence.forbidden_categories[1]",
-        ("'sewage' is not one of general, budget, final_account, taxes_and_levies, "
-        "financial_obligation, rules_of_procedure, appointment. Fix: use one of those."),
-        ("'sewage' ni ena od vrednosti general, budget, final_account, taxes_and_levies, "
-        "financial_obligation, rules_of_procedure, appointment. Rešitev: uporabite eno od njih."),
+        (
+            "'sewage' is not one of general, budget, final_account, taxes_and_levies, "
+            "financial_obligation, rules_of_procedure, appointment. Fix: use one of those."
+        ),
+        (
+            "'sewage' ni ena od vrednosti general, budget, final_account, taxes_and_levies, "
+            "financial_obligation, rules_of_procedure, appointment. Rešitev: uporabite eno od njih."
+        ),
     ),
     (
         "unknown warning category",
         lambda d: set_key(d, "correspondence.warning_words.proračun", "money"),
         "correspondence.warning_words.proračun",
-        ("'money' is not one of general, budget, final_account, taxes_and_levies, "
-        "financial_obligation, rules_of_procedure, appointment. Fix: use one of those."),
-        ("'money' ni ena od vrednosti general, budget, final_account, taxes_and_levies, "
-        "financial_obligation, rules_of_procedure, appointment. Rešitev: uporabite eno od njih."),
+        (
+            "'money' is not one of general, budget, final_account, taxes_and_levies, "
+            "financial_obligation, rules_of_procedure, appointment. Fix: use one of those."
+        ),
+        (
+            "'money' ni ena od vrednosti general, budget, final_account, taxes_and_levies, "
+            "financial_obligation, rules_of_procedure, appointment. Rešitev: uporabite eno od njih."
+        ),
     ),
     (
         "warning phrase of two words",
         lambda d: set_key(d, "correspondence.warning_words.zaključni račun", "final_account"),
         "correspondence.warning_words.zaključni račun",
-        ("'zaključni račun' is not a single word; warning words are matched word by word. "
-        'Fix: use one word or its stem, e.g. "zaključn".'),
-        ("'zaključni račun' ni ena sama beseda; opozorilne besede se primerjajo po posameznih "
-        'besedah. Rešitev: uporabite eno besedo ali njen koren, npr. "zaključn".'),
+        (
+            "'zaključni račun' is not a single word; warning words are matched word by word. "
+            'Fix: use one word or its stem, e.g. "zaključn".'
+        ),
+        (
+            "'zaključni račun' ni ena sama beseda; opozorilne besede se primerjajo po posameznih "
+            'besedah. Rešitev: uporabite eno besedo ali njen koren, npr. "zaključn".'
+        ),
     ),
     (
         "missing title",
         lambda d: delete_key(d, "title"),
         "title",
-        ("The key is missing. Fix: add it, for example: "
-        'title = "Poslovnik Občinskega sveta Občine Gornji Grad (2016)"'),
-        ("Ključ manjka. Rešitev: dodajte ga, na primer: "
-        'title = "Poslovnik Občinskega sveta Občine Gornji Grad (2016)"'),
+        (
+            "The key is missing. Fix: add it, for example: "
+            'title = "Poslovnik Občinskega sveta Občine Gornji Grad (2016)"'
+        ),
+        (
+            "Ključ manjka. Rešitev: dodajte ga, na primer: "
+            'title = "Poslovnik Občinskega sveta Občine Gornji Grad (2016)"'
+        ),
     ),
     (
         "missing comparison",
@@ -426,19 +504,27 @@ CASES: list[tuple[str, Mutation, str, str, str]] = [
         "quorum of votes cast",
         lambda d: set_key(d, "live.quorum.basis", "votes_cast"),
         "live.quorum.basis",
-        ("A quorum is counted against all members, so 'votes_cast' cannot be its basis. "
-        'Fix: use basis = "all_members".'),
-        ("Sklepčnost se šteje glede na vse člane, zato 'votes_cast' ne more biti njena osnova. "
-        'Rešitev: uporabite basis = "all_members".'),
+        (
+            "A quorum is counted against all members, so 'votes_cast' cannot be its basis. "
+            'Fix: use basis = "all_members".'
+        ),
+        (
+            "Sklepčnost se šteje glede na vse člane, zato 'votes_cast' ne more biti njena osnova. "
+            'Rešitev: uporabite basis = "all_members".'
+        ),
     ),
     (
         "list where text belongs",
         lambda d: set_key(d, "source", ["a", "b"]),
         "source",
-        ("Expected text in quotes, found a list. "
-        'Fix: write it as in this example: source = "Uradno glasilo slovenskih občin, št. 7/2016"'),
-        ("Pričakovano: besedilo v narekovajih; zapisano: seznam. Rešitev: zapišite ga kot v tem "
-        'primeru: source = "Uradno glasilo slovenskih občin, št. 7/2016"'),
+        (
+            "Expected text in quotes, found a list. "
+            'Fix: write it as in this example: source = "Uradno glasilo slovenskih občin, št. 7/2016"'
+        ),
+        (
+            "Pričakovano: besedilo v narekovajih; zapisano: seznam. Rešitev: zapišite ga kot v tem "
+            'primeru: source = "Uradno glasilo slovenskih občin, št. 7/2016"'
+        ),
     ),
 ]
 

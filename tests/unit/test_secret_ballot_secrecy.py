@@ -152,7 +152,9 @@ async def test_the_same_padding_also_holds_in_english_and_for_a_long_title() -> 
 
 
 def _all_marks() -> list[tuple[Candidate, ...]]:
-    return [combo for size in range(len(CANDIDATES) + 1) for combo in combinations(CANDIDATES, size)]
+    return [
+        combo for size in range(len(CANDIDATES) + 1) for combo in combinations(CANDIDATES, size)
+    ]
 
 
 def _mask(marked: tuple[Candidate, ...]) -> int:

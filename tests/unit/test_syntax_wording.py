@@ -21,11 +21,11 @@ SL, EN = Translator("sl"), Translator("en")
 
 # Each broken text, and the Slovenian words its explanation must come out in.
 TOML_MISTAKES = [
-    ('body = zupan\n', "vrednost manjka ali ni veljavna"),
+    ("body = zupan\n", "vrednost manjka ali ni veljavna"),
     ('body = "zupan\n', "besedilu manjka zaključni narekovaj"),
     ('body "zupan"\n', "za ključem manjka ="),
     ('body = "a"\nbody = "b"\n', "ključ ali razdelek je naveden dvakrat"),
-    ('[motions\n', "naslovu [razdelka] manjka zaključni oglati oklepaj"),
+    ("[motions\n", "naslovu [razdelka] manjka zaključni oglati oklepaj"),
     ('body = ["a", "b"\n', "seznam [ … ] ni zaprt"),
     ('path = "C:\\gradivo"\n', "poševnica nazaj v besedilu"),
     ('body = "a" title = "b"\n', "v vsako vrstico napišite en sam ključ = vrednost"),

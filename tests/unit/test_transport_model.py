@@ -43,7 +43,8 @@ async def test_telegram_refuses_to_edit_files_in_rather_than_dropping_them() -> 
 
 def test_flat_choices_keep_row_order() -> None:
     message = OutgoingMessage(
-        html="?", choices=((Choice("ZA", "v:za"), Choice("PROTI", "v:proti")), (Choice("Prekliči", "x"),))
+        html="?",
+        choices=((Choice("ZA", "v:za"), Choice("PROTI", "v:proti")), (Choice("Prekliči", "x"),)),
     )
     assert [choice.payload for choice in message.flat_choices] == ["v:za", "v:proti", "x"]
 

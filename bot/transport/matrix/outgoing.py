@@ -137,7 +137,10 @@ class OutgoingMessages:
         else:
             return
         await self.send(
-            chat, OutgoingMessage(html=text, idempotency_key=_derived(message.idempotency_key, "withheld"))
+            chat,
+            OutgoingMessage(
+                html=text, idempotency_key=_derived(message.idempotency_key, "withheld")
+            ),
         )
         raise BallotWithheld(Platform.MATRIX, reason)
 
@@ -228,7 +231,10 @@ class OutgoingMessages:
                 lambda shown: text_content(shown.html), OutgoingMessage(html=part), alternatives
             )
             event_id = await self._sender.send_event(
-                chat.chat_id, ROOM_MESSAGE, content, transaction=transaction_id(key, f"text.{index}")
+                chat.chat_id,
+                ROOM_MESSAGE,
+                content,
+                transaction=transaction_id(key, f"text.{index}"),
             )
             ref = MessageRef(chat, event_id)
         assert ref is not None

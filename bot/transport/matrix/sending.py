@@ -124,9 +124,15 @@ def refusal_reason(response: ErrorResponse) -> str | None:
     """The homeserver's own reason when it refused for good, else None."""
     status = _http_status(response)
     code = str(response.status_code or "")
-    final = code in REFUSAL_CODES or status == 413 or (
-        status is not None and 400 <= status < 500 and status not in _NOT_REFUSALS
-        and code not in {"M_LIMIT_EXCEEDED", "M_UNKNOWN_TOKEN", "M_MISSING_TOKEN"}
+    final = (
+        code in REFUSAL_CODES
+        or status == 413
+        or (
+            status is not None
+            and 400 <= status < 500
+            and status not in _NOT_REFUSALS
+            and code not in {"M_LIMIT_EXCEEDED", "M_UNKNOWN_TOKEN", "M_MISSING_TOKEN"}
+        )
     )
     if not final:
         return None

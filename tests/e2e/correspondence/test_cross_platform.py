@@ -136,7 +136,9 @@ async def confirm(council: Council, member: Member) -> None:
     await member.expect(says("Prejem vabila"), timeout=WAIT)
 
 
-async def vote(council: Council, member: Member, choice: str, *, confirm_first: bool = False) -> Seen:
+async def vote(
+    council: Council, member: Member, choice: str, *, confirm_first: bool = False
+) -> Seen:
     if confirm_first:
         await confirm(council, member)
     await council.press(member, choice)
@@ -226,7 +228,9 @@ async def test_example_nine_confirm_one_against_goes_to_the_next_session(council
     facts_text = await _minutes_markdown(council, session_id)
     assert "Telegram, z glasovanjem" in facts_text and "Matrix" in facts_text
     assert "Na tej dopisni seji je glasovalo 9 od 11 članov." in facts_text
-    assert "Potrditev tega zapisnika se uvrsti na dnevni red prve naslednje redne seje." in facts_text
+    assert (
+        "Potrditev tega zapisnika se uvrsti na dnevni red prve naslednje redne seje." in facts_text
+    )
 
 
 async def _minutes_markdown(council: Council, session_id: int) -> str:
@@ -309,7 +313,9 @@ async def test_a_member_on_both_platforms_votes_once(council: Council) -> None:
     await council.close(session_id)
 
 
-async def _short_real_deadline(council: Council, title: str, seconds: float) -> tuple[int, datetime]:
+async def _short_real_deadline(
+    council: Council, title: str, seconds: float
+) -> tuple[int, datetime]:
     """A session whose deadline is a few real seconds away: Matrix stamps with real time."""
     council.harness.clock.resume()
     deadline = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=seconds)

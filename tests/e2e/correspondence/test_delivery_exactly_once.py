@@ -43,7 +43,9 @@ STOP_AFTER_MESSAGES = 12  # the first members' first messages are out, most are 
 
 async def _clerk_of(database: Path, body_id: int) -> int:
     rows = await query(
-        database, "SELECT person_id FROM memberships WHERE body_id = ? AND role = 'clerk'", (body_id,)
+        database,
+        "SELECT person_id FROM memberships WHERE body_id = ? AND role = 'clerk'",
+        (body_id,),
     )
     return int(rows[0][0])
 
@@ -91,14 +93,22 @@ async def _send_and_interrupt(tmp_path: Path, how: str) -> dict[str, object]:
             )
             report = await fake.wait_until(
                 lambda: next(
-                    (m for m in fake.messages_in(clerk) if f"poslano {MEMBERS} od {MEMBERS}" in m.text),
+                    (
+                        m
+                        for m in fake.messages_in(clerk)
+                        if f"poslano {MEMBERS} od {MEMBERS}" in m.text
+                    ),
                     None,
                 ),
                 60,
             )
             tally = await fake.wait_until(
                 lambda: next(
-                    (m for m in fake.messages_in(clerk) if f"Vabilo poslano: {MEMBERS} od {MEMBERS}" in m.text),
+                    (
+                        m
+                        for m in fake.messages_in(clerk)
+                        if f"Vabilo poslano: {MEMBERS} od {MEMBERS}" in m.text
+                    ),
                     None,
                 ),
                 60,

@@ -57,7 +57,9 @@ class Counted:
                     return  # an edit of an earlier message, not a message
                 self.kinds[event.event_id] = "text:" + event.body[:60]
             elif isinstance(event, UnknownEvent) and event.type == POLL_START:
-                self.kinds[event.event_id] = "poll:" + str(event.source["content"].get("body", ""))[:60]
+                self.kinds[event.event_id] = (
+                    "poll:" + str(event.source["content"].get("body", ""))[:60]
+                )
             elif isinstance(event, nio.MegolmEvent):
                 self.kinds.setdefault(event.event_id, "undecrypted")
 
@@ -149,7 +151,9 @@ async def _send_and_interrupt(
         return {
             "counts": {p: c.count for p, c in counted.items()},
             "repeated": {p: c.repeated() for p, c in counted.items()},
-            "kinds": {p: Counter(k.split(":", 1)[0] for k in c.kinds.values()) for p, c in counted.items()},
+            "kinds": {
+                p: Counter(k.split(":", 1)[0] for k in c.kinds.values()) for p, c in counted.items()
+            },
             "at_stop": at_stop,
             "after_stop": after_stop,
             "stopped_with": stopped_with,

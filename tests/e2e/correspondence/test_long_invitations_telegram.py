@@ -47,7 +47,9 @@ def long_resolution(number: int) -> str:
         )
         point += 1
     text = "\n".join(points)
-    return (text + "\n" + "Ta sklep velja takoj." + " " * RESOLUTION_LENGTH)[:RESOLUTION_LENGTH].rstrip()
+    return (text + "\n" + "Ta sklep velja takoj." + " " * RESOLUTION_LENGTH)[
+        :RESOLUTION_LENGTH
+    ].rstrip()
 
 
 @pytest_asyncio.fixture
@@ -109,7 +111,9 @@ async def test_a_long_invitation_reaches_all_11_members_in_valid_parts(bot: Bot)
     assert "Vabilo poslano: 11 od 11" in tally.text
     # Each italic resolution continues in italics in the next part.
     marko = bot.users[MEMBERS[0]]
-    italic = [e for m in bot.fake.messages_in(marko) for e in m.entities if e.get("type") == "italic"]
+    italic = [
+        e for m in bot.fake.messages_in(marko) for e in m.entities if e.get("type") == "italic"
+    ]
     assert len(italic) > MOTIONS
 
     # Confirming receipt edits the part under which the button is; the parts before it stay.
@@ -118,8 +122,11 @@ async def test_a_long_invitation_reaches_all_11_members_in_valid_parts(bot: Bot)
     await bot.press(MEMBERS[0], invitation, "Potrjujem prejem")
     await bot.expect(MEMBERS[0], has("Prejem vabila"))
     edited = await bot.fake.wait_until(
-        lambda: "Prejem ste potrdili" in bot.fake.message(marko, invitation.message_id).text
-        and bot.fake.message(marko, invitation.message_id), 15
+        lambda: (
+            "Prejem ste potrdili" in bot.fake.message(marko, invitation.message_id).text
+            and bot.fake.message(marko, invitation.message_id)
+        ),
+        15,
     )
     assert text_length(edited.text) <= 4096
     after = {m.message_id: m.text for m in bot.fake.messages_in(marko)}
@@ -154,9 +161,12 @@ async def test_a_refusal_by_the_platform_is_reported_with_its_reason(bot: Bot) -
     report = await bot.expect(CLERK, has("je bilo poslano 1 od 11 članov"))
     assert "Platforma za klepet je sporočilo zavrnila (1)" in report.text
     assert "tanja kočevar: can't parse entities" in report.text.lower()  # the platform's words
-    assert "Brez povezanega računa (9)" in report.text and "Tanja" not in report.text.split(
-        "Brez povezanega računa"
-    )[1].split("\n")[0]
+    assert (
+        "Brez povezanega računa (9)" in report.text
+        and "Tanja" not in report.text.split("Brez povezanega računa")[1].split("\n")[0]
+    )
     assert refused.served == 1
     await bot.run_due()  # a refusal is not tried again
-    assert not [m for m in bot.fake.messages_in(bot.users[tanja]) if "Potrjujem prejem" in m.button_texts]
+    assert not [
+        m for m in bot.fake.messages_in(bot.users[tanja]) if "Potrjujem prejem" in m.button_texts
+    ]

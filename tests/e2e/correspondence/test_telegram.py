@@ -155,7 +155,9 @@ async def convene(world: RosterWorld, *, motions: int = 1, deadline: datetime = 
     return session.id
 
 
-async def confirm_and_vote(bot: Bot, email: str, choice: str, *, confirm: bool = True) -> FakeMessage:
+async def confirm_and_vote(
+    bot: Bot, email: str, choice: str, *, confirm: bool = True
+) -> FakeMessage:
     """Press "Potrjujem prejem" (optionally), then vote and confirm the vote."""
     if confirm:
         invitation = await bot.showing(email, "Potrjujem prejem")
@@ -207,7 +209,9 @@ async def test_a_member_confirms_receipt_and_votes_after_a_confirmation_step(bot
     recorded = await confirm_and_vote(bot, marko, "ZA", confirm=False)
     assert "ZA" in recorded.text and "Telegram" in recorded.text
     votes = await bot.world.db.read.votes.list_for_motion(motions[0].id, 1)
-    assert [(v.person_id, v.choice) for v in votes] == [(bot.world.person_ids[marko], VoteChoice.ZA)]
+    assert [(v.person_id, v.choice) for v in votes] == [
+        (bot.world.person_ids[marko], VoteChoice.ZA)
+    ]
     updated = bot.fake.message(bot.users[marko], ballot.message_id)
     assert not updated.button_texts and "Vaš glas: ZA" in updated.text
 
@@ -215,7 +219,9 @@ async def test_a_member_confirms_receipt_and_votes_after_a_confirmation_step(bot
         bot.users[CLERK], tally.message_id).text)  # fmt: skip
     edited = bot.fake.message(bot.users[CLERK], tally.message_id)
     assert "Prejem potrjen: 1 od 11 (za sklepčnost potrebno 6)" in edited.text
-    assert len([m for m in bot.fake.messages_in(bot.users[CLERK]) if "Vabilo poslano" in m.text]) == 1
+    assert (
+        len([m for m in bot.fake.messages_in(bot.users[CLERK]) if "Vabilo poslano" in m.text]) == 1
+    )
 
 
 async def test_a_double_vote_is_refused_with_what_was_recorded_first(bot: Bot) -> None:
@@ -256,7 +262,9 @@ async def test_a_vote_after_the_deadline_is_refused(bot: Bot) -> None:
     assert await bot.world.db.read.votes.list_for_motion(motion.id, 1) == []
 
 
-async def test_the_worked_example_nine_confirm_one_against_goes_to_the_next_session(bot: Bot) -> None:
+async def test_the_worked_example_nine_confirm_one_against_goes_to_the_next_session(
+    bot: Bot,
+) -> None:
     for email in [*MEMBERS, CLERK]:
         await bot.link(email)
     session_id = await convene(bot.world)
@@ -282,7 +290,10 @@ async def test_the_worked_example_nine_confirm_one_against_goes_to_the_next_sess
     files = [await bot.expect(CLERK, lambda m: m.file is not None) for _ in range(3)]
     assert files[0].photo is not None
     names = [m.document.file_name for m in files[1:] if m.document is not None]
-    assert names == [f"zapisnik-dopisna-seja-{session_id}.docx", f"zapisnik-dopisna-seja-{session_id}.pdf"]
+    assert names == [
+        f"zapisnik-dopisna-seja-{session_id}.docx",
+        f"zapisnik-dopisna-seja-{session_id}.pdf",
+    ]
     assert files[2].file_bytes.startswith(b"%PDF")
 
 
@@ -403,7 +414,9 @@ async def test_a_reminder_goes_once_to_those_who_have_not_acted(bot: Bot) -> Non
     assert not any("Opomnik" in m.visible_text for m in bot.fake.messages_in(bot.users[MEMBERS[0]]))
 
 
-async def test_unreached_members_are_named_to_the_clerk_and_reached_once_they_link(bot: Bot) -> None:
+async def test_unreached_members_are_named_to_the_clerk_and_reached_once_they_link(
+    bot: Bot,
+) -> None:
     await bot.link(MEMBERS[0])
     await bot.link(CLERK)
     await convene(bot.world)
@@ -420,4 +433,13 @@ async def test_unreached_members_are_named_to_the_clerk_and_reached_once_they_li
     await bot.fake.wait_until(lambda: "Vabilo poslano: 2 od 11" in bot.fake.message(
         bot.users[CLERK], tally.message_id).text)  # fmt: skip
     await bot.run_due()
-    assert len([m for m in bot.fake.messages_in(bot.users[tanja]) if "Potrjujem prejem" in m.button_texts]) == 1
+    assert (
+        len(
+            [
+                m
+                for m in bot.fake.messages_in(bot.users[tanja])
+                if "Potrjujem prejem" in m.button_texts
+            ]
+        )
+        == 1
+    )

@@ -54,7 +54,9 @@ async def _open_session(harness: BotHarness) -> None:
     now = datetime.now(UTC).replace(microsecond=0)
     starts_at = now + timedelta(minutes=5)
     extra = 'urgent = true\nurgency_reason = "Rok razpisa poteče jutri."'
-    parsed = parse_convening(convening_toml(starts_at, kind="extraordinary", extra=extra), None, now)
+    parsed = parse_convening(
+        convening_toml(starts_at, kind="extraordinary", extra=extra), None, now
+    )
     assert parsed.ok, [p.render(Translator("en")) for p in parsed.problems]
     body = next(b for b in await harness.db.read.bodies.list() if b.name == parsed.body)
     spec = ConveningSpec(

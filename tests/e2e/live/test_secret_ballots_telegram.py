@@ -91,9 +91,7 @@ async def _when_vote_opens(member: TelegramMember, expected: str) -> Seen:
 
 
 def _with_buttons(bot: LiveBot, member: TelegramMember, heading: str) -> list[FakeMessage]:
-    return [
-        m for m in bot.fake.messages_in(member.user) if heading in (m.text or "") and m.buttons
-    ]
+    return [m for m in bot.fake.messages_in(member.user) if heading in (m.text or "") and m.buttons]
 
 
 async def test_a_secret_ballot_over_telegram_says_once_that_telegram_carries_the_choice(

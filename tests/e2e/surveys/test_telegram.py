@@ -175,7 +175,9 @@ async def test_the_secretariat_uploads_sees_problems_previews_and_sends(bot: Sur
     primoz = await bot.member(PRIMOZ)
     await run_due(bot.app)
     late = await bot.fake.wait_until(
-        lambda: next((s for s in primoz.seen() if "Začni z odgovarjanjem" in dict(s.choices)), None),
+        lambda: next(
+            (s for s in primoz.seen() if "Začni z odgovarjanjem" in dict(s.choices)), None
+        ),
         timeout=20,
     )
     assert "Občina Trzin" in late.text
@@ -419,7 +421,8 @@ async def test_forged_and_foreign_buttons_change_nothing(bot: SurveyBot) -> None
     survey_id = await bot.send_survey()
     await maja.expect("Začni z odgovarjanjem")
     invitation = next(
-        m for m in reversed(bot.fake.messages_in(maja.user))
+        m
+        for m in reversed(bot.fake.messages_in(maja.user))
         if "Začni z odgovarjanjem" in m.button_texts
     )
 

@@ -23,7 +23,9 @@ from tests.storage.factories import T0, at, correspondence_session, council, mot
 QUORUM = Threshold(Basis.ALL_MEMBERS, Fraction(1, 2), Comparison.MORE_THAN, "več kot polovica")
 
 
-async def test_milestones_are_claimed_once_and_sessions_move_through_the_lists(db: Database) -> None:
+async def test_milestones_are_claimed_once_and_sessions_move_through_the_lists(
+    db: Database,
+) -> None:
     async with db.transaction() as repos:
         body, _people = await council(repos)
         session = await correspondence_session(repos, body)
@@ -58,8 +60,12 @@ async def test_invitations_are_listed_once_claimed_exclusively_and_retried(db: D
         assert [(i.person_id, i.listed_at) for i in listed] == [(pid, T0) for pid in ids]
 
         first = ids[0]
-        assert await progress.claim_invitation(session.id, first, at(1), at(1) - timedelta(minutes=5))
-        assert not await progress.claim_invitation(session.id, first, at(2), at(2) - timedelta(minutes=5))
+        assert await progress.claim_invitation(
+            session.id, first, at(1), at(1) - timedelta(minutes=5)
+        )
+        assert not await progress.claim_invitation(
+            session.id, first, at(2), at(2) - timedelta(minutes=5)
+        )
         # A claim older than the lease lapses (a sender that died mid-sending).
         assert await progress.claim_invitation(session.id, first, at(10), at(9))
         await progress.mark_sent(session.id, first, at(11), chats=2)
@@ -72,7 +78,10 @@ async def test_invitations_are_listed_once_claimed_exclusively_and_retried(db: D
         await progress.mark_failed(session.id, third, counts=False)  # no chat yet: not a failure
         unsent = await progress.unsent(session.id, max_attempts=1)
         assert [i.person_id for i in unsent] == [third]
-        assert [i.person_id for i in await progress.unsent(session.id, max_attempts=5)] == [second, third]
+        assert [i.person_id for i in await progress.unsent(session.id, max_attempts=5)] == [
+            second,
+            third,
+        ]
 
         await progress.claim_invitation(session.id, third, at(40), at(39))
         assert await progress.release_claims() == 1
@@ -96,7 +105,9 @@ async def test_message_refs_are_remembered_once_and_listed_by_purpose(db: Databa
         item = await motion(repos, session)
         messages = repos.correspondence.messages
 
-        def ref(person: int, purpose: MessagePurpose, message_id: str, motion_id=None) -> SessionMessage:  # type: ignore[no-untyped-def]
+        def ref(
+            person: int, purpose: MessagePurpose, message_id: str, motion_id=None
+        ) -> SessionMessage:  # type: ignore[no-untyped-def]
             return SessionMessage(None, session.id, person, purpose, Platform.TELEGRAM,
                                   str(person), message_id, T0, motion_id)  # fmt: skip
 
@@ -113,7 +124,9 @@ async def test_message_refs_are_remembered_once_and_listed_by_purpose(db: Databa
             await messages.add(ref(people[1].id, MessagePurpose.VOTE, "4"))
 
 
-async def test_a_draft_keeps_its_step_and_discarding_removes_the_draft_session(db: Database) -> None:
+async def test_a_draft_keeps_its_step_and_discarding_removes_the_draft_session(
+    db: Database,
+) -> None:
     async with db.transaction() as repos:
         body, people = await council(repos, members=1)
         clerk = people[0]

@@ -82,7 +82,9 @@ async def body_with_members(
 ) -> tuple[Body, list[int], int]:
     """A council with voting members, a chair and a clerk; returns (body, member ids, chair)."""
     async with db.transaction() as repos:
-        body = await repos.bodies.upsert(Body(None, slug, f"Svet {slug}", BodyKind.COUNCIL, rule_set))
+        body = await repos.bodies.upsert(
+            Body(None, slug, f"Svet {slug}", BodyKind.COUNCIL, rule_set)
+        )
         ids = []
         for number in range(1, members + 2):
             person = await repos.persons.add(
@@ -126,7 +128,9 @@ async def vote(
     return found
 
 
-async def confirm(app: App, session_id: int, person_ids: Iterable[int], when: datetime = NOW) -> None:
+async def confirm(
+    app: App, session_id: int, person_ids: Iterable[int], when: datetime = NOW
+) -> None:
     async with app.db.transaction() as repos:
         for person_id in person_ids:
             result = await confirm_delivery(repos, rules_for(app), session_id, person_id, when,
@@ -188,7 +192,9 @@ async def test_a_vote_confirms_delivery_with_its_time_and_platform(app: App) -> 
     await vote(app, motion_id, members[0], VoteChoice.ZA, NOW + timedelta(hours=1))
     await vote(app, motion_id, members[1], VoteChoice.ZA, NOW + timedelta(hours=2))
     deliveries = {d.person_id: d for d in await app.db.read.deliveries.list_for_session(session_id)}
-    assert deliveries[members[0]] == DeliveryConfirmation(session_id, members[0], NOW, Platform.TELEGRAM)
+    assert deliveries[members[0]] == DeliveryConfirmation(
+        session_id, members[0], NOW, Platform.TELEGRAM
+    )
     assert deliveries[members[1]] == DeliveryConfirmation(
         session_id, members[1], NOW + timedelta(hours=2), Platform.MATRIX
     )
@@ -267,20 +273,29 @@ async def test_a_majority_rule_set_with_abstention(app: App, clock: Clock) -> No
     await vote(app, second, members[5], VoteChoice.VZDRZAN)  # allowed by this rule set
     clock.moment = DEADLINE + GRACE
     await close_due_sessions(app, GRACE)
-    by_motion = {o.motion_id: o for o in await app.db.read.correspondence.outcomes.list_for_session(session_id)}
+    by_motion = {
+        o.motion_id: o
+        for o in await app.db.read.correspondence.outcomes.list_for_session(session_id)
+    }
     assert by_motion[first].adopted and by_motion[first].adoption_needed == 6
-    assert not by_motion[second].adopted and by_motion[second].reason is MotionReason.NOT_ENOUGH_VOTES
+    assert (
+        not by_motion[second].adopted and by_motion[second].reason is MotionReason.NOT_ENOUGH_VOTES
+    )
     assert (by_motion[second].za, by_motion[second].vzdrzan) == (5, 1)
 
     _ = Translator("sl")
-    facts = await gather_minutes(app.db.read, session_id, lambda b: app.rule_set(b.rule_set), clock())
+    facts = await gather_minutes(
+        app.db.read, session_id, lambda b: app.rule_set(b.rule_set), clock()
+    )
     text = to_markdown(build_minutes(facts, _))
     assert "Sklep je sprejet: ZA je glasovalo 6 (potrebno več kot polovica vseh članov: 6)." in text
     assert "Sklep ni sprejet: ZA je glasovalo 5 (potrebno več kot polovica vseh članov: 6)." in text
     assert "VZDRŽAN: 1" in text
 
 
-async def test_the_minutes_list_each_member_and_the_rule_with_its_numbers(app: App, clock: Clock) -> None:
+async def test_the_minutes_list_each_member_and_the_rule_with_its_numbers(
+    app: App, clock: Clock
+) -> None:
     body, members, _chair = await body_with_members(app.db)
     session_id, [motion_id] = await opened(app, body)
     await confirm(app, session_id, members[:2], NOW + timedelta(minutes=5))
@@ -289,25 +304,37 @@ async def test_the_minutes_list_each_member_and_the_rule_with_its_numbers(app: A
     await vote(app, motion_id, members[9], VoteChoice.PROTI, NOW + timedelta(hours=1))
     _ = Translator("sl")
 
-    interim = await gather_minutes(app.db.read, session_id, lambda b: app.rule_set(b.rule_set), clock())
+    interim = await gather_minutes(
+        app.db.read, session_id, lambda b: app.rule_set(b.rule_set), clock()
+    )
     assert not interim.final
     assert "Vmesno stanje" in to_markdown(build_minutes(interim, _))
 
     clock.moment = DEADLINE + GRACE
     await close_due_sessions(app, GRACE)
-    facts = await gather_minutes(app.db.read, session_id, lambda b: app.rule_set(b.rule_set), clock())
+    facts = await gather_minutes(
+        app.db.read, session_id, lambda b: app.rule_set(b.rule_set), clock()
+    )
     assert facts.final and len(facts.members) == 11
     text = to_markdown(build_minutes(facts, _))
-    assert "Sklepčnost: potrdilo 10 od 11 članov (potrebno več kot polovica: 6). Seja je sklepčna." in text
+    assert (
+        "Sklepčnost: potrdilo 10 od 11 članov (potrebno več kot polovica: 6). Seja je sklepčna."
+        in text
+    )
     assert "NI SPREJET" in text and "prvo naslednjo redno sejo" in text
     assert "Osebno vročitev je potrdilo 10 od 11 članov." in text
     assert "Na tej dopisni seji je glasovalo 8 od 11 članov." in text
-    assert "| Priimek01 Ime1 | ni bilo poslano v klepetu | 16. 11. 2026 ob 10.05 | Telegram |" in text
+    assert (
+        "| Priimek01 Ime1 | ni bilo poslano v klepetu | 16. 11. 2026 ob 10.05 | Telegram |" in text
+    )
     assert "Matrix, z glasovanjem" in text
     assert "Potrditev tega zapisnika se uvrsti na dnevni red prve naslednje redne seje." in text
     closed = [e for e in await app.db.read.audit.for_subject(f"session:{session_id}")
               if e.kind == "session_closed"]  # fmt: skip
-    assert len(closed) == 1 and f"Revizijska sled: zapis {closed[0].seq}, {closed[0].hash[:16]}…" in text
+    assert (
+        len(closed) == 1
+        and f"Revizijska sled: zapis {closed[0].seq}, {closed[0].hash[:16]}…" in text
+    )
     outcome_entries = await app.db.read.audit.for_subject(f"motion:{motion_id}/round:1")
     assert [e.kind for e in outcome_entries][-2:] == ["vote_round_closed", "outcome"]
     assert '"result":"rejected"' in outcome_entries[-1].details

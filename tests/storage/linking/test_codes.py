@@ -21,7 +21,9 @@ async def test_code_is_single_use(db: Database) -> None:
     async with db.transaction() as repos:
         _, (ana,) = await council(repos, members=1)
         trzin = await repos.organisations.get_or_create("Občina Trzin")
-        added = await repos.linking_codes.add(code_hash("K7Q-22"), ana.id, trzin.id, T0, at(60 * 24))
+        added = await repos.linking_codes.add(
+            code_hash("K7Q-22"), ana.id, trzin.id, T0, at(60 * 24)
+        )
     assert added == LinkingCode(
         added.id, code_hash("K7Q-22"), ana.id, trzin.id, T0, at(60 * 24), None
     )

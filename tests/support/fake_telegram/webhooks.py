@@ -63,9 +63,11 @@ class WebhookDelivery:
             while not self._stopping:
                 with contextlib.suppress(TimeoutError):
                     await self._state.changes.wait_until(
-                        lambda: self._stopping
-                        or bool(self._state.webhook.url and self._state.updates)
-                        or None,
+                        lambda: (
+                            self._stopping
+                            or bool(self._state.webhook.url and self._state.updates)
+                            or None
+                        ),
                         60,
                     )
                 if self._stopping:

@@ -124,7 +124,10 @@ def test_mistakes_in_the_file_are_listed_by_key(deployment: Path) -> None:
         'body = "Občinski svet Občine Gornji Grad"', 'body = "ni-takega"'), encoding="utf-8")  # fmt: skip
     unknown_body = run("session", "create", str(valid))
     assert unknown_body.exit_code == 1
-    assert "ni-takega" in unknown_body.output and "obcinski-svet-obcine-gornji-grad" in unknown_body.output
+    assert (
+        "ni-takega" in unknown_body.output
+        and "obcinski-svet-obcine-gornji-grad" in unknown_body.output
+    )
 
 
 def test_reports_in_every_format(deployment: Path) -> None:

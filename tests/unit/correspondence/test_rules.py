@@ -76,7 +76,8 @@ def test_payloads_round_trip_and_fit_telegrams_64_bytes() -> None:
 
 
 @pytest.mark.parametrize(
-    "rest", ["", "c", "c:x", "c:0", "c:-3", "c:1:za", "v:1", "v:1:maybe", "s:1:za:extra", "q:1", "x:1"]
+    "rest",
+    ["", "c", "c:x", "c:0", "c:-3", "c:1:za", "v:1", "v:1:maybe", "s:1:za:extra", "q:1", "x:1"],
 )
 def test_malformed_payloads_are_refused(rest: str) -> None:
     assert parse_payload(rest) is None
@@ -161,7 +162,10 @@ def test_materials_must_have_content_and_belong_to_an_existing_resolution() -> N
 
 
 def test_a_resolution_typed_in_the_chat_gets_a_short_title() -> None:
-    assert resolution_title("Občinski svet imenuje Petra.\nObrazložitev ...") == "Občinski svet imenuje Petra."
+    assert (
+        resolution_title("Občinski svet imenuje Petra.\nObrazložitev ...")
+        == "Občinski svet imenuje Petra."
+    )
     assert len(resolution_title("x" * 300)) == 80
 
 
@@ -181,7 +185,9 @@ def test_only_the_latest_due_reminder_is_sent_and_never_after_the_deadline() -> 
     plan = reminder_plan(DEADLINE, NOW, (timedelta(hours=24), timedelta(hours=2)))
     assert due_reminders(plan, set(), DEADLINE, NOW).send is None
     day_before = due_reminders(plan, set(), DEADLINE, DEADLINE - timedelta(hours=23))
-    assert day_before.send is not None and day_before.send.lead_minutes == 1440 and not day_before.skip
+    assert (
+        day_before.send is not None and day_before.send.lead_minutes == 1440 and not day_before.skip
+    )
     overtaken = due_reminders(plan, set(), DEADLINE, DEADLINE - timedelta(hours=1))
     assert overtaken.send.lead_minutes == 120  # type: ignore[union-attr]
     assert [r.lead_minutes for r in overtaken.skip] == [1440]

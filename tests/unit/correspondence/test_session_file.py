@@ -23,7 +23,9 @@ def test_a_complete_file_becomes_a_session(tmp_path: Path) -> None:
     (tmp_path / "gradivo").mkdir()
     (tmp_path / "gradivo" / "a.pdf").write_bytes(b"%PDF-a")
     (tmp_path / "b.docx").write_bytes(b"PK-b")
-    path = write(tmp_path, """
+    path = write(
+        tmp_path,
+        """
 body = "svet"
 title = "5. dopisna seja"
 deadline = "18. 11. 2026 ob 12.00"
@@ -38,13 +40,17 @@ materials = ["b.docx"]
 [[motions]]
 title = "Seznanitev"
 resolution = "Svet se seznani ..."
-""")
+""",
+    )
     read = read_session_file(path, NOW)
     assert read.problems == ()
     session = read.session
     assert session is not None
     assert session.deadline == datetime(2026, 11, 18, 11, 0, tzinfo=UTC)
-    assert [m.category for m in session.motions] == [MotionCategory.APPOINTMENT, MotionCategory.GENERAL]
+    assert [m.category for m in session.motions] == [
+        MotionCategory.APPOINTMENT,
+        MotionCategory.GENERAL,
+    ]
     assert [(m.filename, m.media_type, m.motion_position) for m in session.materials] == [
         ("a.pdf", "application/pdf", None),
         ("b.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", 1),
@@ -64,7 +70,9 @@ def test_a_toml_date_time_is_local_time_unless_it_has_an_offset(tmp_path: Path) 
 
 
 def test_every_mistake_is_named_by_its_key(tmp_path: Path) -> None:
-    path = write(tmp_path, """
+    path = write(
+        tmp_path,
+        """
 body = 5
 titel = "tipkarska napaka"
 deadline = 2026-11-18
@@ -73,7 +81,8 @@ materials = ["ni-ga.pdf"]
 [[motions]]
 resolution = ""
 category = "proracun"
-""")
+""",
+    )
     read = read_session_file(path, NOW)
     assert read.session is None
     texts = [problem.text(_) for problem in read.problems]

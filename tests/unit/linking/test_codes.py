@@ -404,7 +404,9 @@ async def test_a_name_that_looks_like_a_formula_stays_text_in_the_export(
     (marko,) = await issue_codes(db, NOW, 14, email="marko.zupancic@gornji-grad.example")
     forged = replace(
         marko,
-        person=replace(marko.person, name='=HYPERLINK("https://evil.example";"Klik")', surname="@SUM(1)"),
+        person=replace(
+            marko.person, name='=HYPERLINK("https://evil.example";"Klik")', surname="@SUM(1)"
+        ),
         bodies=("+cmd|' /C calc'!A0",),
         organisations=("-2+3",),
     )
@@ -413,7 +415,7 @@ async def test_a_name_that_looks_like_a_formula_stays_text_in_the_export(
     with path.open(encoding="utf-8-sig", newline="") as file:
         (_, row) = list(csv.reader(file, delimiter=";"))
     assert row[:4] == [
-        "'=HYPERLINK(\"https://evil.example\";\"Klik\")",
+        '\'=HYPERLINK("https://evil.example";"Klik")',
         "'@SUM(1)",
         "'+cmd|' /C calc'!A0",
         "'-2+3",
