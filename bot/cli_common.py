@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import inspect
 import os
-import sqlite3
 from collections.abc import AsyncIterator, Coroutine, Mapping
 from contextlib import asynccontextmanager
 from functools import cached_property
@@ -24,7 +23,7 @@ from bot.i18n import DEFAULT_LANGUAGE, Translator
 from bot.server_keys import SECRET_KEY_ENV
 from config.settings import Settings, SettingsError, load_settings, peek_language
 from storage.database import Database
-from storage.errors import StorageError
+from storage.errors import DatabaseUnavailable, StorageError
 
 DEFAULT_CONFIG_PATH = Path("sejabot.toml")
 CONFIG_ENV = "SEJABOT_CONFIG"
@@ -114,20 +113,20 @@ async def open_database(
         raise CliError(missing_secret_key_message(_), _)
     try:
         database = await Database.open(path, keys)
-    except StorageError as error:
-        # Storage errors (a newer schema, no write-ahead logging) carry their own translation.
-        explain = getattr(error, "message", None)
-        raise CliError(explain(_.language) if callable(explain) else str(error), _) from None
-    except (sqlite3.Error, OSError) as error:
+    except (DatabaseUnavailable, OSError) as error:  # before StorageError: a kind of it
         raise CliError(
             _(
                 "The database {path} cannot be opened ({detail}). "
                 "Fix: check that its folder exists and that you may write to it.",
                 path=path,
-                detail=error,
+                detail=error.__cause__ or error,
             ),
             _,
         ) from None
+    except StorageError as error:
+        # Storage errors (a newer schema, no write-ahead logging) carry their own translation.
+        explain = getattr(error, "message", None)
+        raise CliError(explain(_.language) if callable(explain) else str(error), _) from None
     try:
         yield database
     finally:

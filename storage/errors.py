@@ -13,6 +13,11 @@ class StorageError(Exception):
     """Base class of the storage layer's own errors."""
 
 
+class DatabaseUnavailable(StorageError):
+    """The engine could not open the database (a missing folder, no permission, not a
+    database); the engine's own error is the cause."""
+
+
 class ConstraintViolation(StorageError):
     """A statement broke a rule of the schema and changed nothing. Raised by the engine's
     adapter in place of its driver's error (kept as ``__cause__``); the subclasses name the

@@ -17,6 +17,7 @@ from storage.engine import Params, Row
 from storage.errors import (
     CheckViolation,
     ConstraintViolation,
+    DatabaseUnavailable,
     ForeignKeyViolation,
     NotNullViolation,
     StorageError,
@@ -119,8 +120,11 @@ class SqliteEngine:
         """Create the folder and file if needed (owner only), set the pragmas and apply pending
         migrations. Raises ``DatabaseTooNew`` when the file was written by a newer Sejabot."""
         await asyncio.to_thread(owner_only_database, path)
-        # isolation_level=None: the module issues no implicit BEGIN; Database says when.
-        writer = await aiosqlite.connect(path, isolation_level=None)
+        try:
+            # isolation_level=None: the module issues no implicit BEGIN; Database says when.
+            writer = await aiosqlite.connect(path, isolation_level=None)
+        except sqlite3.Error as error:
+            raise DatabaseUnavailable(f"{path}: {error}") from error
         reader: aiosqlite.Connection | None = None
         try:
             await _configure_writer(writer, path)
@@ -128,10 +132,12 @@ class SqliteEngine:
             uri = f"{path.resolve().as_uri()}?mode=ro"
             reader = await aiosqlite.connect(uri, uri=True, isolation_level=None)
             await _configure_reader(reader)
-        except BaseException:
+        except BaseException as error:
             if reader is not None:
                 await reader.close()
             await writer.close()
+            if isinstance(error, sqlite3.Error):
+                raise DatabaseUnavailable(f"{path}: {error}") from error
             raise
         return cls(path, writer, reader)
 

@@ -243,3 +243,14 @@ def test_help_is_translated() -> None:
 
     from_environment = run("--help", env={"SEJABOT_LANG": "en"})
     assert "Write a starter configuration and create the database" in from_environment.output
+
+
+def test_a_file_that_is_not_a_database_is_named_not_a_traceback(tmp_path: Path) -> None:
+    assert run("init").exit_code == 0
+    database = tmp_path / "var" / "sejabot.sqlite3"
+    database.write_bytes(b"This is a letter to the council, not a database. " * 100)
+    result = run("--config", "sejabot.toml", "--lang", "en", "audit", "head")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: The database {database} cannot be opened (")
+    assert "not a database" in result.stderr
+    assert "Fix: check that its folder exists" in result.stderr
