@@ -29,7 +29,7 @@ from benchmarks.councils import convene, council_ids
 from benchmarks.keys import BENCH_KEYS
 from benchmarks.population import populate
 from bot.correspondence.create import voting_member_ids
-from bot.correspondence.schedule import correspondence_feature
+from bot.correspondence.schedule import correspondence_timers
 from bot.linking.codes import issue_codes
 from bot.local_homeserver import SynapseServer
 from bot.runtime import Runtime
@@ -133,7 +133,7 @@ async def run(work_dir: Path, synapse: SynapseServer) -> Result:
             logging.getLogger().addHandler(failures)
             load_before = os.getloadavg()[0]
             # What the feature's periodic scan does when it finds sessions stored ready.
-            outbox = asyncio.create_task(correspondence_feature.run_due(runtime.app))
+            outbox = asyncio.create_task(correspondence_timers.run_due(runtime.app))
             elapsed = await _send_and_watch(outbox, fake, expected, delivered_before)
             load_after = os.getloadavg()[0]
         finally:

@@ -43,7 +43,10 @@ SCAN_JOB = f"{JOB_PREFIX}scan"
 WAKE_PREFIX = f"{JOB_PREFIX}session:"
 
 
-class CorrespondenceFeature:
+class CorrespondenceTimers:
+    """The correspondence feature's start hook and the wake-ups it keeps: the outbox, reminders,
+    closing and announcing, at each moment due and on a regular scan."""
+
     def __init__(
         self,
         scan_every: timedelta = timedelta(seconds=15),
@@ -118,4 +121,4 @@ def _on_real_clock(app: App, moment: datetime) -> datetime:
     return utc_now() + (moment - app.now())
 
 
-correspondence_feature = CorrespondenceFeature()
+correspondence_timers = CorrespondenceTimers()

@@ -40,7 +40,7 @@ def schedule_scan(app: App) -> None:
     app.scheduler.at(utc_now() + SCAN_INTERVAL, SCAN_JOB, job)
 
 
-class LiveSessionsFeature:
+class LiveTimers:
     """At start: finish what came due while the bot was down, set the timers, start scanning."""
 
     async def on_start(self, app: App) -> None:
@@ -54,4 +54,4 @@ class LiveSessionsFeature:
         schedule_scan(app)
 
 
-FEATURE = LiveSessionsFeature()
+live_timers = LiveTimers()

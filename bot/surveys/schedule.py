@@ -266,8 +266,9 @@ def schedule_survey(app: App, survey_id: int) -> None:
     app.scheduler.at(utc_now(), f"{JOB_PREFIX}{survey_id}:plan", plan)
 
 
-class SurveyFeature:
-    """Registered in bot.features.FEATURES: catches up at start, then keeps scanning."""
+class SurveyTimers:
+    """The surveys feature's start hook (handlers/surveys/feature.py): catches up, then keeps
+    scanning."""
 
     def __init__(self, scan_interval: timedelta = timedelta(seconds=60)) -> None:
         self.scan_interval = scan_interval

@@ -4,7 +4,7 @@ sessions in the chat or from a file and follow the tally."""
 from __future__ import annotations
 
 from bot.correspondence.cli import session
-from bot.correspondence.schedule import correspondence_feature
+from bot.correspondence.schedule import correspondence_timers
 from bot.feature import Feature
 from handlers.correspondence import create, voting
 from handlers.routes import Routes
@@ -18,6 +18,6 @@ def register(routes: Routes) -> None:
 FEATURE = Feature(
     "correspondence",
     routes=register,
-    on_start=correspondence_feature.on_start,
+    on_start=correspondence_timers.on_start,
     commands=(session,),
 )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from bot.domain.models import Role
 from bot.feature import Feature
 from bot.live.cli import live
-from bot.live.schedule import FEATURE as LIVE_TIMERS
+from bot.live.schedule import live_timers
 from handlers.context import HandlerContext
 from handlers.live import chair as live_chair
 from handlers.live import clerk as live_clerk
@@ -67,4 +67,4 @@ def register(routes: Routes) -> None:
     routes.help_lines(help_lines)
 
 
-FEATURE = Feature("live", routes=register, on_start=LIVE_TIMERS.on_start, commands=(live,))
+FEATURE = Feature("live", routes=register, on_start=live_timers.on_start, commands=(live,))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.feature import Feature
 from bot.surveys.cli import survey
-from bot.surveys.schedule import SurveyFeature
+from bot.surveys.schedule import SurveyTimers
 from handlers.routes import Routes
 from handlers.surveys import answering, secretariat
 
@@ -14,4 +14,4 @@ def register(routes: Routes) -> None:
     secretariat.register(routes)
 
 
-FEATURE = Feature("surveys", routes=register, on_start=SurveyFeature().on_start, commands=(survey,))
+FEATURE = Feature("surveys", routes=register, on_start=SurveyTimers().on_start, commands=(survey,))

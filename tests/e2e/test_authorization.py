@@ -59,7 +59,7 @@ from bot.correspondence.create import (
     store_ready_session,
 )
 from bot.correspondence.invitations import rules_of
-from bot.correspondence.schedule import correspondence_feature
+from bot.correspondence.schedule import correspondence_timers
 from bot.correspondence.voting import Refusal, Refused, ballot
 from bot.domain.models import MotionCategory, Platform, VoteChoice
 from bot.linking.codes import issue_codes
@@ -274,7 +274,7 @@ class Bot:
 
     async def run_due(self) -> None:
         assert self.runtime is not None
-        await correspondence_feature.run_due(self.runtime.app)
+        await correspondence_timers.run_due(self.runtime.app)
 
     async def convene(
         self, body_id: int, title: str, materials: tuple[MaterialDraft, ...] = (), send: bool = True
@@ -741,7 +741,7 @@ async def test_one_member_cannot_vote_twice_through_both_platforms(
     async with harness.db.transaction() as repos:
         session = await store_ready_session(repos, draft, now=harness.clock(), source=Source.CLI)
     assert harness.runtime is not None and session.id is not None
-    await correspondence_feature.run_due(harness.runtime.app)
+    await correspondence_timers.run_due(harness.runtime.app)
     await matrix.expect(offers("ZA"), timeout=WAIT)
     await telegram.expect(offers("ZA"), timeout=WAIT)
 

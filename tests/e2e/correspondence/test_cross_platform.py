@@ -25,7 +25,7 @@ from click.testing import CliRunner
 
 from bot.cli import main
 from bot.correspondence.create import MotionDraft, SessionDraft, store_ready_session
-from bot.correspondence.schedule import correspondence_feature
+from bot.correspondence.schedule import correspondence_timers
 from bot.domain.models import MotionCategory, SessionStatus, VoteChoice
 from bot.linking.codes import issue_codes
 from bot.timeutil import format_local
@@ -86,7 +86,7 @@ class Council:
 
     async def run_due(self) -> None:
         assert self.harness.runtime is not None
-        await correspondence_feature.run_due(self.harness.runtime.app)
+        await correspondence_timers.run_due(self.harness.runtime.app)
 
     async def convene(self, title: str, deadline: datetime) -> int:
         body = await self.db.read.bodies.get_by_slug(COUNCIL)
@@ -109,7 +109,7 @@ class Council:
 
     async def close(self, session_id: int) -> list[StoredOutcome]:
         session = await self.db.read.sessions.get(session_id)
-        self.harness.clock.freeze(session.deadline + correspondence_feature.grace
+        self.harness.clock.freeze(session.deadline + correspondence_timers.grace
                                   + timedelta(seconds=1))  # fmt: skip
         await self.run_due()
         return await self.db.read.correspondence.outcomes.list_for_session(session_id)
@@ -359,9 +359,9 @@ async def test_a_restart_across_the_deadline(council: Council) -> None:
     await harness.start_bot()
     await matrix.expect(says("Zabeleženo"), timeout=WAIT)
     await telegram.expect(says("po izteku roka"), timeout=WAIT)
-    await correspondence_feature.run_due(harness.runtime.app)  # within the grace: not yet
+    await correspondence_timers.run_due(harness.runtime.app)  # within the grace: not yet
     assert (await council.db.read.sessions.get(session_id)).status is SessionStatus.OPEN
-    harness.clock.freeze(datetime.now(UTC) + correspondence_feature.grace)
+    harness.clock.freeze(datetime.now(UTC) + correspondence_timers.grace)
     await council.run_due()
     [outcome] = await council.db.read.correspondence.outcomes.list_for_session(session_id)
     assert (outcome.voted, outcome.za, outcome.confirmed, outcome.quorate) == (1, 1, 1, False)

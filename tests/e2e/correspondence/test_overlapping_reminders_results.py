@@ -17,7 +17,7 @@ import pytest_asyncio
 
 from bot.correspondence.closing import announce_unsent_results, close_due_sessions
 from bot.correspondence.reminders import run_due_reminders
-from bot.correspondence.schedule import correspondence_feature
+from bot.correspondence.schedule import correspondence_timers
 from tests.e2e.correspondence.test_telegram import CLERK, DEADLINE, MEMBERS, Bot, convene
 from tests.support.fake_telegram import FakeTelegram
 from tests.support.world import RosterWorld, roster_world
@@ -59,8 +59,8 @@ async def test_three_passes_at_once_remind_and_tell_the_result_once(bot: Bot) ->
     await asyncio.gather(*(run_due_reminders(app, leads) for _ in range(3)))
     await bot.run_due()  # a later scan changes nothing
 
-    bot.clock.freeze(DEADLINE + correspondence_feature.grace + timedelta(seconds=1))
-    await close_due_sessions(app, correspondence_feature.grace)
+    bot.clock.freeze(DEADLINE + correspondence_timers.grace + timedelta(seconds=1))
+    await close_due_sessions(app, correspondence_timers.grace)
     await asyncio.gather(*(announce_unsent_results(app) for _ in range(3)))
     await bot.run_due()
 

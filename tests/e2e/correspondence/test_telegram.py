@@ -23,7 +23,7 @@ from bot.correspondence.create import (
     SessionDraft,
     store_ready_session,
 )
-from bot.correspondence.schedule import correspondence_feature
+from bot.correspondence.schedule import correspondence_timers
 from bot.domain.models import MotionCategory, SessionStatus, VoteChoice
 from bot.runtime import Runtime
 from bot.transport.telegram import TelegramTransport
@@ -78,7 +78,7 @@ class Bot:
     async def run_due(self) -> None:
         """What the feature's scheduled wake-up does."""
         assert self.runtime is not None
-        await correspondence_feature.run_due(self.runtime.app)
+        await correspondence_timers.run_due(self.runtime.app)
 
     async def link(self, email: str) -> FakeUser:
         person = await self.world.db.read.persons.get(self.world.person_ids[email])
@@ -275,7 +275,7 @@ async def test_the_worked_example_nine_confirm_one_against_goes_to_the_next_sess
     quorum = await bot.expect(CLERK, has("sklepčnost je dosežena"))
     assert "6 od 11" in quorum.text
 
-    bot.clock.freeze(DEADLINE + correspondence_feature.grace + timedelta(seconds=1))
+    bot.clock.freeze(DEADLINE + correspondence_timers.grace + timedelta(seconds=1))
     await bot.run_due()
     session = await bot.world.db.read.sessions.get(session_id)
     assert session is not None and session.status is SessionStatus.CLOSED
@@ -312,7 +312,7 @@ async def test_a_restart_across_the_deadline_closes_the_session_at_start(bot: Bo
     assert session is not None and session.status is SessionStatus.OPEN
 
     await bot.start()  # closing waits the grace after a start for queued platform events
-    bot.clock.advance(correspondence_feature.grace)
+    bot.clock.advance(correspondence_timers.grace)
     await bot.run_due()
     outcome = (await bot.world.db.read.correspondence.outcomes.list_for_session(session_id))[0]
     assert (outcome.quorate, outcome.adopted, outcome.confirmed, outcome.za) == (True, True, 6, 6)
