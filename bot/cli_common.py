@@ -23,7 +23,7 @@ from bot.i18n import DEFAULT_LANGUAGE, Translator
 from bot.server_keys import SECRET_KEY_ENV
 from config.settings import Settings, SettingsError, load_settings, peek_language
 from storage.database import Database
-from storage.errors import DatabaseUnavailable, StorageError
+from storage.errors import DatabaseBusy, DatabaseUnavailable, StorageError
 
 DEFAULT_CONFIG_PATH = Path("sejabot.toml")
 CONFIG_ENV = "SEJABOT_CONFIG"
@@ -113,6 +113,8 @@ async def open_database(
         raise CliError(missing_secret_key_message(_), _)
     try:
         database = await Database.open(path, keys)
+    except DatabaseBusy:
+        raise CliError(_busy_message(path, _), _) from None
     except (DatabaseUnavailable, OSError) as error:  # before StorageError: a kind of it
         raise CliError(
             _(
@@ -129,8 +131,18 @@ async def open_database(
         raise CliError(explain(_.language) if callable(explain) else str(error), _) from None
     try:
         yield database
+    except DatabaseBusy:
+        raise CliError(_busy_message(path, _), _) from None
     finally:
         await database.close()
+
+
+def _busy_message(path: Path, _: Translator) -> str:
+    return _(
+        "The database {path} stayed busy (the running bot was writing), so nothing was "
+        "changed. Fix: run the command again in a moment.",
+        path=path,
+    )
 
 
 def missing_secret_key_message(_: Translator) -> str:

@@ -18,6 +18,11 @@ class DatabaseUnavailable(StorageError):
     database); the engine's own error is the cause."""
 
 
+class DatabaseBusy(StorageError):
+    """Another writer held the database longer than the engine waits (its busy timeout): the
+    transaction did not begin, nothing was written; trying again later is safe."""
+
+
 class ConstraintViolation(StorageError):
     """A statement broke a rule of the schema and changed nothing. Raised by the engine's
     adapter in place of its driver's error (kept as ``__cause__``); the subclasses name the

@@ -17,6 +17,7 @@ from storage.engine import Params, Row
 from storage.errors import (
     CheckViolation,
     ConstraintViolation,
+    DatabaseBusy,
     DatabaseUnavailable,
     ForeignKeyViolation,
     NotNullViolation,
@@ -38,6 +39,21 @@ _VIOLATIONS: dict[int, type[ConstraintViolation]] = {
     sqlite3.SQLITE_CONSTRAINT_CHECK: CheckViolation,
     sqlite3.SQLITE_CONSTRAINT_NOTNULL: NotNullViolation,
 }
+
+
+_BUSY = {sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED}
+
+
+def _is_busy(error: sqlite3.Error) -> bool:
+    # The primary code (low byte) of the extended one: BUSY_SNAPSHOT, BUSY_TIMEOUT...
+    return getattr(error, "sqlite_errorcode", 0) & 0xFF in _BUSY
+
+
+def _unavailable(path: Path, error: sqlite3.Error) -> StorageError:
+    """Opening failed: busy (another writer migrating or writing) or not openable at all."""
+    if _is_busy(error):
+        return DatabaseBusy(f"{path}: {error}")
+    return DatabaseUnavailable(f"{path}: {error}")
 
 
 def constraint_violation(error: sqlite3.IntegrityError) -> ConstraintViolation:
@@ -94,7 +110,12 @@ class SqliteConnection:
     async def begin(self) -> None:
         # IMMEDIATE takes the file's write lock now, so other processes wait (busy_timeout)
         # instead of failing at the first write.
-        await self._connection.execute_fetchall("BEGIN IMMEDIATE")
+        try:
+            await self._connection.execute_fetchall("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:
+            if _is_busy(error):
+                raise DatabaseBusy(str(error)) from error
+            raise
 
     async def commit(self) -> None:
         await self.fetch("COMMIT")
@@ -124,7 +145,7 @@ class SqliteEngine:
             # isolation_level=None: the module issues no implicit BEGIN; Database says when.
             writer = await aiosqlite.connect(path, isolation_level=None)
         except sqlite3.Error as error:
-            raise DatabaseUnavailable(f"{path}: {error}") from error
+            raise _unavailable(path, error) from error
         reader: aiosqlite.Connection | None = None
         try:
             await _configure_writer(writer, path)
@@ -137,7 +158,7 @@ class SqliteEngine:
                 await reader.close()
             await writer.close()
             if isinstance(error, sqlite3.Error):
-                raise DatabaseUnavailable(f"{path}: {error}") from error
+                raise _unavailable(path, error) from error
             raise
         return cls(path, writer, reader)
 

@@ -12,16 +12,19 @@ import aiosqlite
 import pytest
 
 from bot.domain.models import Person
+from storage import sqlite as sqlite_adapter
 from storage.database import Database
 from storage.errors import (
     CheckViolation,
     ConstraintViolation,
+    DatabaseBusy,
     DuplicateEmail,
     ForeignKeyViolation,
     NotNullViolation,
     UniqueViolation,
 )
 from storage.sqlite import SqliteConnection
+from tests.support.keys import TEST_KEYS
 
 REPOSITORIES = Path(__file__).resolve().parents[2] / "storage" / "repositories"
 DRIVERS = frozenset({"sqlite3", "aiosqlite"})
@@ -141,3 +144,24 @@ def test_no_repository_imports_a_database_driver() -> None:
         if (imported := driver_imports(module.read_text(encoding="utf-8")))
     }
     assert offending == {}
+
+
+async def test_a_writer_kept_waiting_past_the_busy_timeout_gets_the_projects_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process holding the write lock longer than SQLite waits: the transaction does
+    not begin, and the caller learns it as DatabaseBusy (the CLI turns it into advice)."""
+    monkeypatch.setattr(sqlite_adapter, "BUSY_TIMEOUT_MS", 50)
+    path = tmp_path / "busy.sqlite3"
+    async with await Database.open(path, TEST_KEYS) as db:
+        other = sqlite3.connect(path, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            with pytest.raises(DatabaseBusy):
+                async with db.transaction() as repos:
+                    await repos.organisations.get_or_create("Občina Bled")
+            other.execute("ROLLBACK")
+        finally:
+            other.close()
+        async with db.transaction() as repos:  # usable again once the other writer is gone
+            await repos.organisations.get_or_create("Občina Bled")

@@ -10,6 +10,9 @@ from click.testing import CliRunner, Result
 
 from bot.cli import main
 from config.settings import EXAMPLE_PATH
+from storage import sqlite as sqlite_adapter
+
+ROSTER = EXAMPLE_PATH.with_name("roster.example.csv")
 
 SECRET_VARIABLES = (
     "SEJABOT_TELEGRAM_TOKEN",
@@ -254,3 +257,22 @@ def test_a_file_that_is_not_a_database_is_named_not_a_traceback(tmp_path: Path) 
     assert result.stderr.startswith(f"Error: The database {database} cannot be opened (")
     assert "not a database" in result.stderr
     assert "Fix: check that its folder exists" in result.stderr
+
+
+def test_a_database_kept_busy_by_another_writer_gets_advice_not_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert run("init").exit_code == 0
+    monkeypatch.setattr(sqlite_adapter, "BUSY_TIMEOUT_MS", 50)  # not the 5 s a person waits
+    database = tmp_path / "var" / "sejabot.sqlite3"
+    other = sqlite3.connect(database, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")  # as a running bot in the middle of a transaction
+        result = run("--config", "sejabot.toml", "--lang", "en", "roster", "import", str(ROSTER))
+    finally:
+        other.close()
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: The database {database} stayed busy (the running bot was writing), so nothing "
+        "was changed. Fix: run the command again in a moment.\n"
+    )
