@@ -15,7 +15,7 @@ from bot.domain.models import Person, SessionStatus
 from bot.i18n import Translator
 from bot.live.agenda import alphabetical, persons_by_id, staff_ids
 from bot.live.effects import Effects
-from bot.live.wording import person_name, session_name, when
+from bot.live.wording.common import person_name, session_name, when
 from bot.transport.events import OutgoingMessage
 from storage.repositories import Repositories
 from storage.repositories.live.sessions import AttendanceAnswer, InvitedAs, LiveInvitation

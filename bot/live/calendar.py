@@ -14,7 +14,7 @@ from icalendar import Calendar, Event
 from bot.domain.models import Session
 from bot.i18n import Translator
 from bot.live.convening import DEFAULT_LENGTH
-from bot.live.wording import session_name
+from bot.live.wording.common import session_name
 
 PRODUCT_ID = "-//Sejabot//Seje na daljavo//SL"
 CALENDAR_FILENAME = "seja.ics"

@@ -23,7 +23,7 @@ from bot.live.minutes_delivery import (
     minutes_filename,
     render_minutes,
 )
-from bot.live.wording import session_kind_word, session_mode_word, when
+from bot.live.wording.common import session_kind_word, session_mode_word, when
 from bot.timeutil import utc_now
 from config.settings import Settings
 

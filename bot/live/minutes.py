@@ -16,7 +16,7 @@ from bot.live.elections import ElectionRoundResult
 from bot.live.panels import reason_words
 from bot.live.record import ElectionRecord, ItemRecord, SessionRecord
 from bot.live.voting import RoundResult
-from bot.live.wording import (
+from bot.live.wording.common import (
     choice_word,
     clock,
     majority_words,

@@ -23,7 +23,7 @@ from bot.domain.models import Person, Session, SessionStatus
 from bot.i18n import Translator
 from bot.live.agenda import load_agenda
 from bot.live.calendar import CALENDAR_FILENAME, CALENDAR_MEDIA_TYPE, session_calendar
-from bot.live.invitation_wording import attendance_question, invitation_text, reminder_text
+from bot.live.wording.invitations import attendance_question, invitation_text, reminder_text
 from bot.transport.events import OutgoingFile, OutgoingMessage
 from storage.repositories import Repositories
 from storage.repositories.live.sessions import InvitedAs, LiveInvitation

@@ -17,7 +17,7 @@ from bot.live import payloads
 from bot.live.agenda import load_agenda, persons_by_id, staff_ids
 from bot.live.presence import PresenceState, presence_state
 from bot.live.voting import voters_count
-from bot.live.wording import clock, person_name, session_name, vote_kind_word
+from bot.live.wording.common import clock, person_name, session_name, vote_kind_word
 from bot.transport.events import ChatRef, Choice, MessageRef, OutgoingMessage
 from storage.repositories import Repositories
 from storage.repositories.live.presence import CheckpointReason, PanelKind, PanelRef

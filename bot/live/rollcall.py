@@ -10,7 +10,7 @@ from enum import StrEnum
 from bot.domain.models import Person, VoteChoice
 from bot.i18n import N_, Translator
 from bot.live.agenda import alphabetical
-from bot.live.wording import choice_word
+from bot.wording import choice_word
 
 
 class RollCallStatus(StrEnum):

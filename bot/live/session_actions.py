@@ -20,9 +20,9 @@ from bot.live.effects import Effects
 from bot.live.panels import reason_words
 from bot.live.presence import PresenceConfirmation, confirm_presence, open_checkpoint
 from bot.live.vote_actions import send_open_ballots
-from bot.live.vote_wording import presence_request
 from bot.live.voting import any_open_round
-from bot.live.wording import session_name, when
+from bot.live.wording.common import session_name, when
+from bot.live.wording.votes import presence_request
 from bot.timeutil import LJUBLJANA
 from bot.transport.events import OutgoingMessage
 from storage.repositories import Repositories

@@ -40,21 +40,6 @@ from bot.live.elections import (
     first_letter,
     open_election_round,
 )
-from bot.live.result_wording import (
-    election_receipt_lines,
-    election_result_lines,
-    motion_result_lines,
-    receipt_lines,
-)
-from bot.live.vote_wording import (
-    ballot_message,
-    closed_ballot,
-    election_ballot,
-    election_heading,
-    presence_request,
-    secret_ballot_terms,
-    vote_heading,
-)
 from bot.live.voting import (
     ARRIVAL_GRACE,
     OpenOutcome,
@@ -64,7 +49,22 @@ from bot.live.voting import (
     open_vote,
     round_result,
 )
-from bot.live.wording import session_name
+from bot.live.wording.common import session_name
+from bot.live.wording.results import (
+    election_receipt_lines,
+    election_result_lines,
+    motion_result_lines,
+    receipt_lines,
+)
+from bot.live.wording.votes import (
+    ballot_message,
+    closed_ballot,
+    election_ballot,
+    election_heading,
+    presence_request,
+    secret_ballot_terms,
+    vote_heading,
+)
 from bot.transport.events import OutgoingMessage
 from storage.columns import parse_utc, utc_text
 from storage.repositories import Repositories

@@ -29,7 +29,7 @@ from bot.live.vote_actions import (
     start_vote,
 )
 from bot.live.voting import OpenRefusal, any_open_round
-from bot.live.wording import clock, when
+from bot.live.wording.common import clock, when
 from bot.transport.events import Choice, OutgoingMessage
 from handlers.context import HandlerContext
 from handlers.live.common import (

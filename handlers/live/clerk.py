@@ -13,7 +13,7 @@ from bot.live.effects import Effects
 from bot.live.panels import send_panel_to
 from bot.live.presence import hall_as_before, unmark_hall
 from bot.live.session_actions import member_present
-from bot.live.wording import person_name
+from bot.live.wording.common import person_name
 from handlers.context import HandlerContext
 from handlers.live.common import (
     PRESIDING_ROLES,

@@ -13,7 +13,7 @@ from bot.i18n import N_
 from bot.live.agenda import LIVE_SESSION_KINDS
 from bot.live.effects import Effects
 from bot.live.follow_up import after_commit
-from bot.live.wording import session_name, when
+from bot.live.wording.common import session_name, when
 from bot.transport.events import Choice, OutgoingMessage
 from bot.transport.security_log import RefusalKind, input_kind
 from handlers.context import HandlerContext

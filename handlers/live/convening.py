@@ -40,9 +40,9 @@ from bot.live.drafts import (
     send_draft,
     set_urgency,
 )
-from bot.live.invitation_wording import agenda_lines, session_facts
 from bot.live.outbox import send_invitations
-from bot.live.wording import majority_words, vote_kind_word
+from bot.live.wording.common import majority_words, vote_kind_word
+from bot.live.wording.invitations import agenda_lines, session_facts
 from bot.timeutil import TimeInputError, parse_local_datetime
 from bot.transport.events import Choice, OutgoingMessage
 from bot.transport.security_log import RefusalKind, input_kind

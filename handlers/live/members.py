@@ -34,7 +34,9 @@ from bot.live.elections import (
 )
 from bot.live.session_actions import member_present
 from bot.live.vote_actions import rule_set_of
-from bot.live.vote_wording import (
+from bot.live.voting import CastRefusal, cast_vote
+from bot.live.wording.common import choice_word, clock, session_name, when
+from bot.live.wording.votes import (
     ballot_message,
     confirm_message,
     election_ballot,
@@ -47,8 +49,6 @@ from bot.live.vote_wording import (
     spent_ballot,
     vote_heading,
 )
-from bot.live.voting import CastRefusal, cast_vote
-from bot.live.wording import choice_word, clock, session_name, when
 from bot.transport.events import OutgoingMessage
 from bot.transport.security_log import RefusalKind
 from handlers.context import HandlerContext

@@ -25,7 +25,7 @@ from nio.store import DefaultStore
 from bot.domain.models import Candidate, Election, Motion, Platform, VoteChoice, VoteKind
 from bot.domain.rules_loader import PRESET_DIR, RuleSetError, load_named_rule_set, parse_rule_set
 from bot.i18n import Translator
-from bot.live.vote_wording import (
+from bot.live.wording.votes import (
     ballot_message,
     confirm_message,
     election_ballot,

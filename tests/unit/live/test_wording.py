@@ -11,8 +11,8 @@ from bot.domain.rules_loader import load_named_rule_set
 from bot.i18n import Translator
 from bot.live import payloads
 from bot.live.elections import marks_from_mask
-from bot.live.vote_wording import election_ballot
-from bot.live.wording import majority_words, threshold_words
+from bot.live.wording.common import majority_words, threshold_words
+from bot.live.wording.votes import election_ballot
 
 RULES = load_named_rule_set("gornji-grad-2016")
 

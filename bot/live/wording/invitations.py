@@ -10,7 +10,7 @@ from bot.domain.rules import RuleSet
 from bot.i18n import Translator
 from bot.live import payloads
 from bot.live.agenda import AgendaItem
-from bot.live.wording import (
+from bot.live.wording.common import (
     majority_words,
     session_kind_word,
     session_mode_word,

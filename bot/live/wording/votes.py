@@ -20,7 +20,7 @@ from bot.domain.rules import RuleSet
 from bot.i18n import N_, Translator
 from bot.live import payloads
 from bot.live.voting import CastRefusal
-from bot.live.wording import (
+from bot.live.wording.common import (
     choice_word,
     clock,
     command,

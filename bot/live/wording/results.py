@@ -17,7 +17,7 @@ from bot.domain.rules import RuleSet
 from bot.i18n import Translator
 from bot.live.elections import ElectionRoundResult
 from bot.live.voting import RoundResult
-from bot.live.wording import (
+from bot.live.wording.common import (
     choice_word,
     clock,
     majority_words,
