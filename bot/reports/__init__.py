@@ -25,6 +25,7 @@ from bot.reports.document import (
     SignatureLines,
     Table,
 )
+from bot.reports.render_text import to_html, to_markdown
 
 Format = Literal["docx", "pdf", "md", "html"]
 FORMATS: tuple[Format, ...] = ("docx", "pdf", "md", "html")
@@ -42,7 +43,7 @@ def render(doc: Document, fmt: str) -> tuple[bytes, str, str]:
 
 
 def _renderer(fmt: str) -> Callable[[Document], bytes]:
-    # Imported on use: each renderer pulls in a heavy library that most callers never need.
+    # Imported on use: python-docx and fpdf2 are heavy, and most callers never need them.
     if fmt == "docx":
         from bot.reports.render_docx import to_docx
 
@@ -52,12 +53,8 @@ def _renderer(fmt: str) -> Callable[[Document], bytes]:
 
         return to_pdf
     if fmt == "md":
-        from bot.reports.render_text import to_markdown
-
         return lambda doc: to_markdown(doc).encode("utf-8")
     if fmt == "html":
-        from bot.reports.render_text import to_html
-
         return lambda doc: to_html(doc).encode("utf-8")
     raise ValueError(f"unknown report format {fmt!r}; use one of {', '.join(FORMATS)}")
 
