@@ -74,6 +74,9 @@ class Messenger:
         self._offers_changed = asyncio.Condition()
         # Deliveries a clean stop waits for (bot/in_flight.py).
         self.in_flight = InFlight()
+        # Offers being recorded for messages already out; they finish even if the sender is
+        # cancelled, and the runtime waits for them before the database closes.
+        self._recordings: set[asyncio.Future[None]] = set()
 
     async def offers_settled(self, chat: ChatRef, timeout: float = OFFER_WAIT_SECONDS) -> None:
         """Return once no message with choices is on its way into ``chat`` (or after
@@ -224,6 +227,19 @@ class Messenger:
         return ChatSend(ref=ref)
 
     async def _remember_offer(self, ref: MessageRef, message: OutgoingMessage) -> None:
+        """Shielded: the message is out, so a sender cancelled now (a stop) must not leave its
+        buttons unknown, to be refused when pressed."""
+        recording = asyncio.ensure_future(self._record_offer(ref, message))
+        self._recordings.add(recording)
+        recording.add_done_callback(self._recordings.discard)
+        await asyncio.shield(recording)
+
+    async def recordings_done(self) -> None:
+        """At stop, before the database closes: what messages already out offer is recorded."""
+        while self._recordings:
+            await asyncio.gather(*self._recordings)  # each logs its own failure
+
+    async def _record_offer(self, ref: MessageRef, message: OutgoingMessage) -> None:
         payloads = tuple(
             secret_stem(choice.payload) if message.secret else choice.payload
             for choice in message.flat_choices

@@ -70,6 +70,8 @@ class Runtime:
 
     async def start(self) -> None:
         try:
+            # Last at stop, once nothing sends any more: the offers of messages already out.
+            self._stack.push_async_callback(self.app.messenger.recordings_done)
             self.app.scheduler.start()
             self._stack.callback(self.app.scheduler.stop)
             for transport in self.transports.values():
