@@ -50,7 +50,8 @@ async def deliver_all(app: App, effects: Effects) -> None:
 
 
 def real_moment(app: App, moment: datetime) -> datetime:
-    """When the scheduler (real time) should fire for ``moment`` of the application's clock."""
+    """When the scheduler (real time) should fire for ``moment`` of the application's clock,
+    which a test may move: by the distance from the application's now."""
     return utc_now() + max(moment - app.now(), timedelta(0))
 
 

@@ -1,9 +1,8 @@
-"""The live-session feature's timers: the outbox scan and the end of timed votes.
+"""The live-session feature's timers: the outbox scan, and at start the end of timed votes
+(their jobs are set in bot/live/follow_up.py).
 
-The scheduler runs on real time while the application may run on its own clock (a test moves
-it), so a moment of the application's clock is turned into a real moment by the distance from
-the application's now. Jobs only wake the bot up: each re-reads the database and acts on what is
-due then, so a job that fires early or twice does nothing wrong.
+Jobs only wake the bot up: each re-reads the database and acts on what is due then, so a job
+that fires early or twice does nothing wrong.
 """
 
 from __future__ import annotations
